@@ -1,0 +1,25 @@
+package org.spikekd.neuron;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Counts spikes and neuron-steps, for the mean firing rate of a layer over many forward passes. */
+public final class FiringRateMeter {
+    private double spikes;
+    private long neuronSteps;
+
+    /** Adds a tensor of spikes (every element one neuron at one time step). */
+    public synchronized void record(INDArray spikeTensor) {
+        spikes += spikeTensor.sumNumber().doubleValue();
+        neuronSteps += spikeTensor.length();
+    }
+
+    /** The mean firing rate since the last reset, in spikes per neuron per step; NaN if none. */
+    public synchronized double rate() {
+        return neuronSteps == 0 ? Double.NaN : spikes / neuronSteps;
+    }
+
+    public synchronized void reset() {
+        spikes = 0;
+        neuronSteps = 0;
+    }
+}

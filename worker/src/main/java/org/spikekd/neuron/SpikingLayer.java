@@ -1,0 +1,106 @@
+package org.spikekd.neuron;
+
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.spikekd.dl4j.NoParamLayerConf;
+import org.spikekd.dl4j.NoParamLayerImpl;
+import org.spikekd.surrogate.Surrogates;
+
+/**
+ * DL4J layer configuration of a population of spiking neurons: the activation of a spiking network.
+ * Takes time-folded input currents [T*N, ...] (typically batch-normalized convolution outputs) and
+ * gives spikes of the same shape. The field names are part of the saved-model format.
+ */
+public class SpikingLayer extends NoParamLayerConf {
+    /** "lif" or "if". */
+    private String neuron = "lif";
+    private double tau = 2.0;
+    private boolean decayInput = false;
+    private double vThreshold = 1.0;
+    /** "hard" or "soft". */
+    private String reset = "hard";
+    private double vReset = 0.0;
+    private boolean detachReset = false;
+    private String surrogate = "sigmoid";
+    private double surrogateAlpha = 4.0;
+    private int timeSteps = 4;
+    /** Fire through the surrogate's primitive instead of the step: for gradient checks only. */
+    private boolean smoothForward = false;
+
+    public SpikingLayer() {}
+
+    /** Builds the neuron this configuration describes, checking every setting. */
+    public SpikingNeuron createNeuron() {
+        SpikingNeuron.Reset resetMode;
+        switch (reset) {
+            case "hard": resetMode = SpikingNeuron.Reset.HARD; break;
+            case "soft": resetMode = SpikingNeuron.Reset.SOFT; break;
+            default: throw new IllegalArgumentException("neuron reset must be 'hard' or 'soft', got '" + reset + "'");
+        }
+        var surrogateFunction = Surrogates.byName(surrogate, surrogateAlpha);
+        switch (neuron) {
+            case "lif":
+                return new LifNeuron(tau, decayInput, vThreshold, resetMode, vReset, detachReset,
+                        surrogateFunction, smoothForward);
+            case "if":
+                return new IfNeuron(vThreshold, resetMode, vReset, detachReset, surrogateFunction,
+                        smoothForward);
+            default:
+                throw new IllegalArgumentException("neuron type must be 'lif' or 'if', got '" + neuron + "'");
+        }
+    }
+
+    @Override
+    protected NoParamLayerImpl<?> createLayer(NeuralNetConfiguration conf, DataType dataType) {
+        return new SpikingLayerImpl(conf, dataType);
+    }
+
+    public String getNeuron() { return neuron; }
+    public SpikingLayer setNeuron(String neuron) { this.neuron = neuron; return this; }
+    public double getTau() { return tau; }
+    public SpikingLayer setTau(double tau) { this.tau = tau; return this; }
+    public boolean isDecayInput() { return decayInput; }
+    public SpikingLayer setDecayInput(boolean decayInput) { this.decayInput = decayInput; return this; }
+    public double getVThreshold() { return vThreshold; }
+    public SpikingLayer setVThreshold(double vThreshold) { this.vThreshold = vThreshold; return this; }
+    public String getReset() { return reset; }
+    public SpikingLayer setReset(String reset) { this.reset = reset; return this; }
+    public double getVReset() { return vReset; }
+    public SpikingLayer setVReset(double vReset) { this.vReset = vReset; return this; }
+    public boolean isDetachReset() { return detachReset; }
+    public SpikingLayer setDetachReset(boolean detachReset) { this.detachReset = detachReset; return this; }
+    public String getSurrogate() { return surrogate; }
+    public SpikingLayer setSurrogate(String surrogate) { this.surrogate = surrogate; return this; }
+    public double getSurrogateAlpha() { return surrogateAlpha; }
+    public SpikingLayer setSurrogateAlpha(double alpha) { this.surrogateAlpha = alpha; return this; }
+    public int getTimeSteps() { return timeSteps; }
+    public SpikingLayer setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; return this; }
+    public boolean isSmoothForward() { return smoothForward; }
+    public SpikingLayer setSmoothForward(boolean smoothForward) { this.smoothForward = smoothForward; return this; }
+
+    public SpikingLayer name(String name) {
+        setLayerName(name);
+        return this;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof SpikingLayer)) return false;
+        SpikingLayer that = (SpikingLayer) o;
+        return Double.compare(tau, that.tau) == 0 && decayInput == that.decayInput
+                && Double.compare(vThreshold, that.vThreshold) == 0 && reset.equals(that.reset)
+                && Double.compare(vReset, that.vReset) == 0 && detachReset == that.detachReset
+                && Double.compare(surrogateAlpha, that.surrogateAlpha) == 0
+                && timeSteps == that.timeSteps && smoothForward == that.smoothForward
+                && neuron.equals(that.neuron) && surrogate.equals(that.surrogate)
+                && Objects.equals(layerName, that.layerName);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(neuron, tau, decayInput, vThreshold, reset, vReset, detachReset,
+                surrogate, surrogateAlpha, timeSteps, smoothForward, layerName);
+    }
+}

@@ -1,0 +1,187 @@
+package org.spikekd.neuron;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.surrogate.SurrogateFunction;
+
+/**
+ * A population of spiking neurons run over T time steps, with backpropagation through time.
+ *
+ * <p>Each step is three verbs (after SpikingJelly's {@code BaseNode}):
+ * <ol>
+ *   <li><b>charge</b>: integrate the input current into the membrane,
+ *       {@code h[t] = decay * v[t-1] + gain * I[t] + drive}; neuron models differ only here;
+ *   <li><b>fire</b>: {@code s[t] = step(h[t] - v_threshold)}, with the surrogate's derivative
+ *       standing in for the step's backward;
+ *   <li><b>reset</b>: hard, {@code v[t] = h[t] (1 - s[t]) + v_reset s[t]}, or soft (by
+ *       subtraction), {@code v[t] = h[t] - v_threshold s[t]}. With {@code detachReset} the spike in
+ *       the reset is treated as a constant in the backward pass.
+ * </ol>
+ *
+ * <p>Input and output are time-folded: {@code [T*N, ...]}, time-major (all N examples of step 0,
+ * then step 1, ...), so that the stateless layers around a neuron run once over all steps. The
+ * membrane starts at {@code v_reset} (0 for a soft reset) for every sequence.
+ */
+public abstract class SpikingNeuron {
+
+    /** How the membrane is reset after a spike. */
+    public enum Reset { HARD, SOFT }
+
+    private final double vThreshold;
+    private final double vReset;
+    private final Reset reset;
+    private final boolean detachReset;
+    private final SurrogateFunction surrogate;
+    private final boolean smoothForward;
+
+    /**
+     * @param smoothForward fire with the surrogate's smooth primitive instead of the step. Only for
+     *     gradient checks: it makes the forward pass differentiable, so finite differences can check
+     *     the backward pass (which is the same code in both modes).
+     */
+    protected SpikingNeuron(double vThreshold, Reset reset, double vReset, boolean detachReset,
+                            SurrogateFunction surrogate, boolean smoothForward) {
+        if (!Double.isFinite(vThreshold) || !Double.isFinite(vReset)) {
+            throw new IllegalArgumentException("v_threshold and v_reset must be finite numbers");
+        }
+        this.vThreshold = vThreshold;
+        this.reset = reset;
+        this.vReset = reset == Reset.HARD ? vReset : 0.0;
+        this.detachReset = detachReset;
+        this.surrogate = surrogate;
+        this.smoothForward = smoothForward;
+    }
+
+    /** d h[t] / d v[t-1]: how much of the membrane survives one step. */
+    protected abstract double decay();
+
+    /** d h[t] / d I[t]. */
+    protected abstract double gain();
+
+    /** The constant term of the charge (the leak towards v_reset). */
+    protected abstract double drive();
+
+    /** The membrane potentials before and the spikes after each step, kept for the backward pass. */
+    public static final class Trace {
+        /** h[t], the charged membrane before firing, [T, M]. */
+        public final INDArray charged;
+        /** s[t], the spikes, [T, M]. */
+        public final INDArray spikes;
+
+        Trace(INDArray charged, INDArray spikes) {
+            this.charged = charged;
+            this.spikes = spikes;
+        }
+    }
+
+    /**
+     * Runs the neurons over all steps.
+     *
+     * @param current input currents, time-folded [T*N, ...], any shape whose first dimension
+     *     divides by T
+     * @return the trace; {@code trace.spikes} reshaped to the input's shape is the layer's output
+     */
+    public Trace forward(INDArray current, int timeSteps) {
+        INDArray in = asSteps(current, timeSteps);
+        long perStep = in.size(1);
+        INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
+        INDArray spikes = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
+        INDArray v = Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
+        for (int t = 0; t < timeSteps; t++) {
+            INDArray h = charged.getRow(t, true);
+            charge(v, in.getRow(t, true), h);
+            INDArray s = spikes.getRow(t, true);
+            fire(h, s);
+            v = resetAfter(h, s);
+        }
+        return new Trace(charged, spikes);
+    }
+
+    /**
+     * Backpropagation through time.
+     *
+     * @param spikeGradient dL/ds for every step, same shape as the forward input
+     * @return dL/dI for every step, shaped as {@code spikeGradient}
+     */
+    public INDArray backward(INDArray spikeGradient, Trace trace, int timeSteps) {
+        INDArray gradS = asSteps(spikeGradient, timeSteps);
+        INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
+        INDArray gradV = null; // dL/dv[t] flowing back from step t+1
+        for (int t = timeSteps - 1; t >= 0; t--) {
+            INDArray h = trace.charged.getRow(t, true);
+            INDArray s = trace.spikes.getRow(t, true);
+            INDArray gs = gradS.getRow(t, true).dup();
+            INDArray gh;
+            if (gradV == null) {
+                gh = gs.muli(surrogate.derivative(h.sub(vThreshold)));
+            } else {
+                if (!detachReset) {
+                    // through the spike in the reset: dv/ds = v_reset - h (hard) or -v_threshold (soft)
+                    INDArray dvds = reset == Reset.HARD ? h.rsub(vReset) : null;
+                    if (dvds != null) {
+                        gs.addi(dvds.muli(gradV));
+                    } else {
+                        gs.addi(gradV.mul(-vThreshold));
+                    }
+                }
+                gh = gs.muli(surrogate.derivative(h.sub(vThreshold)));
+                // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft)
+                gh.addi(reset == Reset.HARD ? s.rsub(1.0).muli(gradV) : gradV);
+            }
+            gradI.getRow(t, true).assign(gh).muli(gain());
+            gradV = gh.muli(decay());
+        }
+        return gradI.reshape(spikeGradient.shape());
+    }
+
+    private void charge(INDArray v, INDArray current, INDArray into) {
+        into.assign(current);
+        if (gain() != 1.0) {
+            into.muli(gain());
+        }
+        into.addi(v.mul(decay()));
+        if (drive() != 0.0) {
+            into.addi(drive());
+        }
+    }
+
+    private void fire(INDArray charged, INDArray into) {
+        if (smoothForward) {
+            into.assign(surrogate.primitive(charged.sub(vThreshold)));
+        } else {
+            into.assign(charged.gte(vThreshold).castTo(charged.dataType()));
+        }
+    }
+
+    private INDArray resetAfter(INDArray charged, INDArray spikes) {
+        if (reset == Reset.SOFT) {
+            return charged.sub(spikes.mul(vThreshold));
+        }
+        // h (1 - s) + v_reset s
+        INDArray v = spikes.rsub(1.0).muli(charged);
+        if (vReset != 0.0) {
+            v.addi(spikes.mul(vReset));
+        }
+        return v;
+    }
+
+    private static INDArray asSteps(INDArray folded, int timeSteps) {
+        if (timeSteps < 1 || folded.size(0) % timeSteps != 0) {
+            throw new IllegalArgumentException("time-folded input of shape "
+                    + java.util.Arrays.toString(folded.shape()) + " does not divide into "
+                    + timeSteps + " time steps");
+        }
+        // views and 'f'-ordered arrays cannot be reshaped in place
+        INDArray c = folded.ordering() == 'c' && !folded.isView() ? folded : folded.dup('c');
+        return c.reshape('c', timeSteps, c.length() / timeSteps);
+    }
+
+    public double vThreshold() { return vThreshold; }
+
+    /** The potential a hard reset sets; 0 under a soft reset. */
+    public double vReset() { return vReset; }
+
+    public Reset reset() { return reset; }
+
+    public SurrogateFunction surrogate() { return surrogate; }
+}

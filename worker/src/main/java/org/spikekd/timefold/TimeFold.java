@@ -1,0 +1,41 @@
+package org.spikekd.timefold;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Moving between per-example tensors [N, ...] and time-folded ones [T*N, ...] (time-major: all N
+ * examples of step 0, then of step 1, ...). Time-folding lets every stateless layer (convolution,
+ * batch norm, pooling, dense) run once over all steps; only the neurons iterate over time.
+ */
+public final class TimeFold {
+    private TimeFold() {}
+
+    /** [N, ...] repeated over T steps: [T*N, ...]. */
+    public static INDArray repeat(INDArray x, int timeSteps) {
+        if (timeSteps == 1) {
+            return x.dup();
+        }
+        INDArray[] copies = new INDArray[timeSteps];
+        java.util.Arrays.fill(copies, x);
+        return Nd4j.concat(0, copies);
+    }
+
+    /** [T*N, ...] summed over the T steps: [N, ...]. The backward pass of {@link #repeat}. */
+    public static INDArray sumOverTime(INDArray folded, int timeSteps) {
+        long[] shape = folded.shape();
+        if (shape[0] % timeSteps != 0) {
+            throw new IllegalArgumentException("first dimension " + shape[0]
+                    + " of a time-folded tensor does not divide into " + timeSteps + " time steps");
+        }
+        long[] out = shape.clone();
+        out[0] = shape[0] / timeSteps;
+        INDArray c = folded.ordering() == 'c' && !folded.isView() ? folded : folded.dup('c');
+        return c.reshape('c', timeSteps, c.length() / timeSteps).sum(0).reshape('c', out);
+    }
+
+    /** [T*N, ...] averaged over the T steps: [N, ...]. */
+    public static INDArray meanOverTime(INDArray folded, int timeSteps) {
+        return sumOverTime(folded, timeSteps).divi(timeSteps);
+    }
+}
