@@ -79,6 +79,11 @@ public class SpikingLayer extends NoParamLayerConf {
     public boolean isSmoothForward() { return smoothForward; }
     public SpikingLayer setSmoothForward(boolean smoothForward) { this.smoothForward = smoothForward; return this; }
 
+    @Override
+    public SpikingLayer clone() {
+        return (SpikingLayer) super.clone();
+    }
+
     public SpikingLayer name(String name) {
         setLayerName(name);
         return this;

@@ -1,0 +1,66 @@
+package org.spikekd.data;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.zip.GZIPInputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Opening dataset files through Hadoop's FileSystem API, so that file://, hdfs:// and s3a:// (or a
+ * plain local path) all work the same.
+ */
+public final class HadoopFiles {
+    private HadoopFiles() {}
+
+    public static Path path(String uri) {
+        return new Path(URI.create(uri.replace(" ", "%20")));
+    }
+
+    public static FileSystem fileSystem(Path path) throws IOException {
+        return path.getFileSystem(new Configuration());
+    }
+
+    /** Opens a file, un-gzipping it if it starts with the gzip magic number. */
+    public static InputStream openMaybeGzipped(Path path) throws IOException {
+        InputStream raw = new BufferedInputStream(fileSystem(path).open(path), 1 << 16);
+        raw.mark(2);
+        int b1 = raw.read();
+        int b2 = raw.read();
+        raw.reset();
+        if (b1 == 0x1f && b2 == 0x8b) {
+            return new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+        }
+        return raw;
+    }
+
+    /** Reads exactly {@code buffer.length} bytes, or fails naming the file. */
+    public static void readFully(InputStream in, byte[] buffer, String file, String what) throws IOException {
+        int off = 0;
+        while (off < buffer.length) {
+            int n;
+            try {
+                n = in.read(buffer, off, buffer.length - off);
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw new DatasetFormatException(file, "truncated or corrupt while reading " + what + ": " + e.getMessage());
+            }
+            if (n < 0) {
+                throw new DatasetFormatException(file, "truncated: ended after " + off + " of the "
+                        + buffer.length + " bytes of " + what);
+            }
+            off += n;
+        }
+    }
+
+    /** True if the stream has no byte left. */
+    public static boolean atEnd(InputStream in) throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (java.io.EOFException e) {
+            return true;
+        }
+    }
+}
