@@ -47,8 +47,15 @@ public class PoissonEncodingLayer extends NoParamLayerConf {
 
     /** The running layer. */
     public static class Impl extends NoParamLayerImpl<PoissonEncodingLayer> {
+        private final org.spikekd.neuron.FiringRateMeter firingRate = new org.spikekd.neuron.FiringRateMeter();
+
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
+        }
+
+        /** Input spikes per pixel per step, for the energy estimate. */
+        public org.spikekd.neuron.FiringRateMeter firingRate() {
+            return firingRate;
         }
 
         @Override
@@ -56,7 +63,9 @@ public class PoissonEncodingLayer extends NoParamLayerConf {
             INDArray rates = Transforms.min(Transforms.max(intensity, 0.0, true), 1.0, false);
             INDArray repeated = TimeFold.repeat(rates, layerConf().getTimeSteps());
             INDArray uniform = Nd4j.rand(repeated.dataType(), repeated.shape());
-            return uniform.lt(repeated).castTo(repeated.dataType());
+            INDArray spikes = uniform.lt(repeated).castTo(repeated.dataType());
+            firingRate.record(spikes);
+            return spikes;
         }
 
         @Override

@@ -1,0 +1,221 @@
+package org.spikekd.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.spikekd.data.Augmentation;
+import org.spikekd.data.DatasetLoader;
+import org.spikekd.distill.DistillationLoss;
+import org.spikekd.model.Architecture;
+import org.spikekd.model.NetworkRole;
+import org.spikekd.model.ResNetArchitecture;
+import org.spikekd.model.SpikingSettings;
+import org.spikekd.model.VggArchitecture;
+import org.spikekd.neuron.SpikingLayer;
+import org.spikekd.train.LearningRateSchedule;
+
+/**
+ * Typed, checked views of a {@link JobConfig}: each getter reads its keys, checks type and range,
+ * and builds the object the worker uses. Every error names the key and what would fix it.
+ * {@link #validate()} runs them all, so a bad job fails before any data is read.
+ */
+public final class JobSettings {
+    private final Config c;
+
+    public JobSettings(JobConfig config) {
+        this.c = config.raw();
+    }
+
+    /** Reads every setting once; throws on the first bad one. */
+    public JobSettings validate() {
+        dataset();
+        augmentation();
+        trainLimit();
+        testLimit();
+        role();
+        architecture();
+        if (role() == NetworkRole.STUDENT) {
+            spiking();
+        }
+        distillationLoss();
+        featureStages();
+        featureBeta();
+        updater();
+        weightDecay();
+        schedule(1);
+        epochs();
+        batchSize();
+        seed();
+        logEvery();
+        evalBatchSize();
+        trainEvalLimit();
+        return this;
+    }
+
+    // ---- checked primitives
+
+    private String choice(String key, List<String> options) {
+        String v = c.getString(key);
+        if (!options.contains(v)) {
+            throw new ConfigException.BadValue(key, "must be one of " + options + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    private int intAtLeast(String key, int min) {
+        int v = c.getInt(key);
+        if (v < min) {
+            throw new ConfigException.BadValue(key, "must be >= " + min + ", got " + v);
+        }
+        return v;
+    }
+
+    private double doubleIn(String key, double min, double max, boolean minExclusive) {
+        double v = c.getDouble(key);
+        if (Double.isNaN(v) || v > max || v < min || (minExclusive && v == min)) {
+            throw new ConfigException.BadValue(key, "must be " + (minExclusive ? "> " : ">= ") + min
+                    + (max == Double.MAX_VALUE ? "" : " and <= " + max) + ", got " + v);
+        }
+        return v;
+    }
+
+    // ---- run
+
+    public String runDir() { return c.getString("run.dir"); }
+
+    public String runName() { return c.getString("run.name"); }
+
+    // ---- data
+
+    public DatasetLoader dataset() {
+        String format = choice("data.format", DatasetLoader.FORMATS);
+        String cifar = choice("data.cifar100-labels", List.of("fine", "coarse"));
+        return new DatasetLoader(format, c.getString("data.path"), c.getStringList("data.classes"),
+                intAtLeast("data.image-size", 8), cifar.equals("fine"));
+    }
+
+    public String datasetPath() { return c.getString("data.path"); }
+
+    public int trainLimit() { return intAtLeast("data.train-limit", 0); }
+
+    public int testLimit() { return intAtLeast("data.test-limit", 0); }
+
+    public Augmentation augmentation() {
+        return new Augmentation(intAtLeast("data.augment.random-crop-padding", 0),
+                c.getBoolean("data.augment.horizontal-flip"));
+    }
+
+    // ---- model
+
+    public NetworkRole role() {
+        return NetworkRole.valueOf(choice("model.role", List.of("teacher", "student")).toUpperCase());
+    }
+
+    public Architecture architecture() {
+        String arch = choice("model.arch", List.of("vgg", "resnet"));
+        try {
+            if (arch.equals("vgg")) {
+                List<List<Integer>> stages = new ArrayList<>();
+                for (Object stage : c.getList("model.vgg.stages").unwrapped()) {
+                    if (!(stage instanceof List)) {
+                        throw new IllegalArgumentException("must be a list of lists of widths, like [[32, 32], [64, 64]]");
+                    }
+                    List<Integer> widths = new ArrayList<>();
+                    for (Object w : (List<?>) stage) {
+                        if (!(w instanceof Integer)) {
+                            throw new IllegalArgumentException("widths must be whole numbers, got " + w);
+                        }
+                        widths.add((Integer) w);
+                    }
+                    stages.add(widths);
+                }
+                return new VggArchitecture(stages, c.getString("model.vgg.pooling"), c.getIntList("model.vgg.hidden"));
+            }
+            return new ResNetArchitecture(c.getInt("model.resnet.depth"), c.getInt("model.resnet.width"),
+                    c.getString("model.resnet.stem"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("model." + arch, e.getMessage());
+        }
+    }
+
+    public SpikingSettings spiking() {
+        SpikingLayer neuron = new SpikingLayer()
+                .setNeuron(choice("neuron.type", List.of("lif", "if")))
+                .setTau(doubleIn("neuron.tau", 1.0, 1e6, false))
+                .setDecayInput(c.getBoolean("neuron.decay-input"))
+                .setVThreshold(doubleIn("neuron.v-threshold", 0.0, 1e6, true))
+                .setReset(choice("neuron.reset", List.of("hard", "soft")))
+                .setVReset(doubleIn("neuron.v-reset", -1e6, 1e6, false))
+                .setDetachReset(c.getBoolean("neuron.detach-reset"))
+                .setSurrogate(choice("surrogate.type", org.spikekd.surrogate.Surrogates.NAMES))
+                .setSurrogateAlpha(doubleIn("surrogate.alpha", 0.0, 1e6, true));
+        return new SpikingSettings(choice("encoding.type", List.of("direct", "poisson")),
+                intAtLeast("encoding.time-steps", 1), neuron);
+    }
+
+    // ---- distillation
+
+    /** The teacher model file, or null for direct training (and for teachers). */
+    public String teacherModel() {
+        String t = c.getString("distill.teacher");
+        return t.isBlank() ? null : t;
+    }
+
+    public DistillationLoss distillationLoss() {
+        double tau = doubleIn("distill.temperature", 0.0, 1e6, true);
+        double alpha = doubleIn("distill.alpha", 0.0, 1.0, false);
+        // without a teacher there is nothing to distill: plain cross-entropy
+        return new DistillationLoss(tau, teacherModel() == null || role() == NetworkRole.TEACHER ? 0.0 : alpha);
+    }
+
+    public List<Integer> featureStages() {
+        List<Integer> stages = c.getIntList("distill.feature.stages");
+        for (int s : stages) {
+            if (s < 1) {
+                throw new ConfigException.BadValue("distill.feature.stages", "stages are numbered from 1, got " + s);
+            }
+        }
+        if (!stages.isEmpty() && (teacherModel() == null || role() == NetworkRole.TEACHER)) {
+            throw new ConfigException.BadValue("distill.feature.stages",
+                    "feature distillation needs a student with a teacher (set distill.teacher)");
+        }
+        return stages;
+    }
+
+    public double featureBeta() { return doubleIn("distill.feature.beta", 0.0, 1e6, false); }
+
+    // ---- training
+
+    public IUpdater updater() {
+        String name = choice("train.optimizer", List.of("adam", "sgd"));
+        double lr = doubleIn("train.learning-rate", 0.0, 10.0, true);
+        double momentum = doubleIn("train.momentum", 0.0, 1.0, false);
+        return name.equals("adam") ? new Adam(lr) : new Nesterovs(lr, momentum);
+    }
+
+    public double learningRate() { return doubleIn("train.learning-rate", 0.0, 10.0, true); }
+
+    public double weightDecay() { return doubleIn("train.weight-decay", 0.0, 1.0, false); }
+
+    public LearningRateSchedule schedule(int iterationsPerEpoch) {
+        String kind = choice("train.schedule", List.of("constant", "cosine", "step"));
+        return new LearningRateSchedule(kind, learningRate(), epochs(), iterationsPerEpoch,
+                intAtLeast("train.step-epochs", 1), doubleIn("train.step-gamma", 0.0, 1.0, true));
+    }
+
+    public int epochs() { return intAtLeast("train.epochs", 1); }
+
+    public int batchSize() { return intAtLeast("train.batch-size", 1); }
+
+    public long seed() { return c.getLong("train.seed"); }
+
+    public int logEvery() { return intAtLeast("train.log-every", 1); }
+
+    public int evalBatchSize() { return intAtLeast("train.eval-batch-size", 1); }
+
+    public int trainEvalLimit() { return intAtLeast("train.train-eval-limit", 0); }
+}

@@ -1,0 +1,42 @@
+package org.spikekd.distill;
+
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.spikekd.model.NetworkBuilder;
+
+/**
+ * The student's training targets for one minibatch: the labels with the teacher's logits beside
+ * them (for {@link DistillationLoss}) and, for feature distillation, the teacher's feature maps at
+ * the chosen stages. The teacher runs in inference mode (batch norm on its running statistics) and
+ * is never updated.
+ */
+public final class TeacherTargets {
+    private final ComputationGraph teacher;
+    private final List<Integer> featureStages;
+
+    /** @param teacher null for direct training */
+    public TeacherTargets(ComputationGraph teacher, List<Integer> featureStages) {
+        this.teacher = teacher;
+        this.featureStages = List.copyOf(featureStages);
+    }
+
+    public INDArray[] labels(INDArray images, INDArray oneHot) {
+        if (teacher == null) {
+            return new INDArray[] {DistillationLoss.labels(oneHot, null)};
+        }
+        if (featureStages.isEmpty()) {
+            INDArray logits = teacher.output(false, images)[0];
+            return new INDArray[] {DistillationLoss.labels(oneHot, logits)};
+        }
+        Map<String, INDArray> activations = teacher.feedForward(images, false);
+        INDArray[] labels = new INDArray[1 + featureStages.size()];
+        labels[0] = DistillationLoss.labels(oneHot, activations.get(NetworkBuilder.LOGITS));
+        for (int i = 0; i < featureStages.size(); i++) {
+            INDArray f = activations.get("stage" + featureStages.get(i));
+            labels[1 + i] = f.dup('c').reshape('c', f.size(0), f.length() / f.size(0));
+        }
+        return labels;
+    }
+}

@@ -1,0 +1,51 @@
+package org.spikekd.eval;
+
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.spikekd.data.Augmentation;
+import org.spikekd.data.LabeledImages;
+import org.spikekd.data.Minibatches;
+
+/**
+ * Runs a model over a dataset in inference mode: accuracy, cross-entropy, confusion matrix and,
+ * for a spiking network, the firing rate of every spiking layer.
+ */
+public final class Evaluator {
+    private Evaluator() {}
+
+    public static EvaluationResult evaluate(ComputationGraph net, LabeledImages data, int batchSize) {
+        long start = System.nanoTime();
+        SpikeStatistics.reset(net);
+        int k = data.classes().size();
+        int[][] confusion = new int[k][k];
+        int correct = 0;
+        double lossSum = 0;
+        Minibatches batches = new Minibatches(data, batchSize, null, Augmentation.NONE);
+        while (batches.hasNext()) {
+            Minibatches.Batch b = batches.next();
+            INDArray logits = net.output(false, b.features)[0];
+            if (logits.size(1) != k) {
+                throw new IllegalArgumentException("the model predicts " + logits.size(1)
+                        + " classes but the dataset has " + k);
+            }
+            INDArray predicted = logits.argMax(1);
+            INDArray shifted = logits.subColumnVector(logits.max(true, 1));
+            INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
+            INDArray logP = shifted.subiColumnVector(logSum);
+            for (int i = 0; i < b.size(); i++) {
+                int p = predicted.getInt(i);
+                int t = b.classIndices[i];
+                confusion[t][p]++;
+                if (p == t) {
+                    correct++;
+                }
+                lossSum -= logP.getDouble(i, t);
+            }
+        }
+        Map<String, Double> rates = SpikeStatistics.rates(net);
+        return new EvaluationResult(data.size(), correct / (double) data.size(), lossSum / data.size(),
+                confusion, data.classes(), rates, (System.nanoTime() - start) / 1e9);
+    }
+}

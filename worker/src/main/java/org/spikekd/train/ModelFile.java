@@ -1,0 +1,87 @@
+package org.spikekd.train;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.spikekd.config.JobConfig;
+import org.spikekd.data.HadoopFiles;
+
+/**
+ * A trained model: DL4J's model zip (configuration, parameters, updater state) with the job
+ * configuration that trained it added as one more entry, so that evaluation and distillation know
+ * the data and settings it was made with.
+ */
+public final class ModelFile {
+    private static final String CONFIG_ENTRY = "spikekd-job.conf";
+
+    public final ComputationGraph network;
+    public final JobConfig config;
+
+    private ModelFile(ComputationGraph network, JobConfig config) {
+        this.network = network;
+        this.config = config;
+    }
+
+    /** Writes the model to a temporary file beside {@code target} and renames it into place. */
+    public static void save(ComputationGraph net, JobConfig config, java.nio.file.Path target) throws IOException {
+        java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        ModelSerializer.writeModel(net, tmp.toFile(), true);
+        ModelSerializer.addObjectToFile(tmp.toFile(), CONFIG_ENTRY, config.render());
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Loads a model file from a local path or any Hadoop file system URI. */
+    public static ModelFile load(String uri) throws IOException {
+        File local = localCopy(uri);
+        try {
+            ComputationGraph net;
+            try {
+                net = ModelSerializer.restoreComputationGraph(local, true);
+            } catch (Exception e) {
+                throw new IOException(uri + ": not a readable SpikeKD model file (" + e.getMessage() + ")", e);
+            }
+            String rendered;
+            try {
+                rendered = ModelSerializer.getObjectFromFile(local, CONFIG_ENTRY);
+            } catch (Exception e) {
+                throw new IOException(uri + ": a DL4J model without SpikeKD's job configuration; "
+                        + "was it written by `spikekd train`?", e);
+            }
+            return new ModelFile(net, JobConfig.parse(rendered, uri));
+        } finally {
+            if (!local.getPath().equals(new File(stripFileScheme(uri)).getPath())) {
+                Files.deleteIfExists(local.toPath());
+            }
+        }
+    }
+
+    private static String stripFileScheme(String uri) {
+        return uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
+    }
+
+    private static File localCopy(String uri) throws IOException {
+        if (!uri.contains("://") || uri.startsWith("file://")) {
+            File f = new File(stripFileScheme(uri));
+            if (!f.isFile()) {
+                throw new IOException(uri + ": model file does not exist");
+            }
+            return f;
+        }
+        Path path = HadoopFiles.path(uri);
+        FileSystem fs = HadoopFiles.fileSystem(path);
+        if (!fs.exists(path)) {
+            throw new IOException(uri + ": model file does not exist");
+        }
+        File tmp = File.createTempFile("spikekd-model", ".zip");
+        try (InputStream in = fs.open(path)) {
+            Files.copy(in, tmp.toPath(), StandardCopyOption.REPLACE_EXISTING);
+        }
+        return tmp;
+    }
+}
