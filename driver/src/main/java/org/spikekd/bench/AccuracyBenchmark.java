@@ -1,0 +1,75 @@
+package org.spikekd.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.spikekd.config.JobConfig;
+import org.spikekd.train.LocalTrainer;
+import org.spikekd.train.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Accuracy on full Fashion-MNIST: the teacher, then at the same epochs and seed an SNN student
+ * trained directly and one distilled from that teacher.
+ */
+@Command(name = "accuracy", mixinStandardHelpOptions = true,
+        description = "Teacher, direct student and KD student test accuracy on Fashion-MNIST (60k/10k).")
+public final class AccuracyBenchmark implements Callable<Integer> {
+    @Option(names = "--epochs", defaultValue = "2", description = "Epochs of every network.") int epochs;
+    @Option(names = "--teacher-epochs", description = "Epochs of the teacher; default: --epochs.") Integer teacherEpochs;
+    @Option(names = "--out", defaultValue = "bench-out/accuracy", description = "Where the three runs go.") Path out;
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Configuration for all three runs.")
+    List<String> overrides = new ArrayList<>();
+    @Option(names = "--teacher", description = "Use this teacher model instead of training one.") String teacherModel;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("benchmark", "accuracy");
+        figures.put("environment", BenchmarkOutput.environment());
+        String teacherPath = teacherModel;
+        if (teacherPath == null) {
+            LocalTrainer.Result t = run("teacher-" + stamp, "model.role=teacher",
+                    "train.epochs=" + (teacherEpochs != null ? teacherEpochs : epochs));
+            teacherPath = t.runDirectory.resolve("model.zip").toString();
+            figures.put("teacher", figures(t));
+        }
+        figures.put("teacher_model", teacherPath);
+        LocalTrainer.Result direct = run("direct-" + stamp, "model.role=student", "train.epochs=" + epochs);
+        figures.put("student_direct", figures(direct));
+        LocalTrainer.Result kd = run("kd-" + stamp, "model.role=student", "train.epochs=" + epochs,
+                "distill.teacher=\"" + teacherPath + "\"");
+        figures.put("student_kd", figures(kd));
+        figures.put("kd_minus_direct", kd.test.accuracy - direct.test.accuracy);
+        BenchmarkOutput.print(figures);
+        return 0;
+    }
+
+    private LocalTrainer.Result run(String name, String... settings) throws Exception {
+        List<String> all = new ArrayList<>(overrides);
+        all.add("run.dir=\"" + out + "\"");
+        all.add("run.name=" + name);
+        all.addAll(List.of(settings));
+        System.err.println("[bench] training " + name);
+        return new LocalTrainer(JobConfig.load(null, all), Progress.toStderr(200)).run();
+    }
+
+    private static Map<String, Object> figures(LocalTrainer.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("test_accuracy", r.test.accuracy);
+        m.put("run_directory", r.runDirectory.toString());
+        m.put("epochs", r.epochs);
+        if (!r.test.firingRates.isEmpty()) {
+            m.put("mean_firing_rate", r.test.meanFiringRate());
+            m.put("energy_uj", r.energy.microjoules());
+        }
+        return m;
+    }
+}

@@ -1,0 +1,45 @@
+package org.spikekd.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.train.RunDirectory;
+
+/** What every benchmark reports besides its figures: the machine and the ND4J build. */
+final class BenchmarkOutput {
+    private BenchmarkOutput() {}
+
+    static Map<String, Object> environment() {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("java", System.getProperty("java.version"));
+        env.put("cores", Runtime.getRuntime().availableProcessors());
+        env.put("nd4j_backend", Nd4j.getExecutioner().getClass().getSimpleName());
+        env.put("nd4j_build", System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
+        env.put("nd4j_threads", Nd4j.getEnvironment().maxMasterThreads());
+        env.put("helpers_allowed", Nd4j.getEnvironment().helpersAllowed());
+        env.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        return env;
+    }
+
+    /** The process's peak resident memory (VmHWM), in MiB; -1 if unknown. */
+    static double peakResidentMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: unknown
+        }
+        return -1;
+    }
+
+    static void print(Map<String, Object> figures) throws IOException {
+        System.out.flush();
+        System.out.println(RunDirectory.JSON.writeValueAsString(figures));
+    }
+}

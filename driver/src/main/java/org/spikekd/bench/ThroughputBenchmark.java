@@ -1,0 +1,109 @@
+package org.spikekd.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.spikekd.data.Augmentation;
+import org.spikekd.data.DatasetLoader;
+import org.spikekd.data.LabeledImages;
+import org.spikekd.data.Minibatches;
+import org.spikekd.distill.DistillationLoss;
+import org.spikekd.distill.TeacherTargets;
+import org.spikekd.model.NetworkFactory;
+import org.spikekd.model.NetworkRole;
+import org.spikekd.model.SpikingSettings;
+import org.spikekd.model.VggArchitecture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Training throughput on the PyTorch reference's network and protocol
+ * (../shared/bench/pytorch_ref): 32 minibatches of Fashion-MNIST cycled, warm-up steps, then the
+ * median over repeats of timed training steps (forward, backward, Adam), for the teacher, the
+ * directly trained student and the KD student (teacher forward included).
+ */
+@Command(name = "throughput", mixinStandardHelpOptions = true,
+        description = "Training samples/s and peak memory for teacher, student and KD student.")
+public final class ThroughputBenchmark implements Callable<Integer> {
+    @Option(names = "--batch", defaultValue = "64") int batch;
+    @Option(names = "--time-steps", defaultValue = "4") int timeSteps;
+    @Option(names = "--warmup", defaultValue = "5") int warmup;
+    @Option(names = "--iters", defaultValue = "30") int iters;
+    @Option(names = "--repeats", defaultValue = "5") int repeats;
+    @Option(names = "--configs", defaultValue = "teacher,student-direct,student-kd", split = ",")
+    List<String> configs;
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist") String data;
+
+    @Override
+    public Integer call() throws Exception {
+        LabeledImages images = new DatasetLoader("idx", data, List.of(), 64, true).load(true).first(32 * batch);
+        double[][] norm = {{0.2860}, {0.3530}}; // the reference's constants
+        List<Minibatches.Batch> batches = new ArrayList<>();
+        Minibatches mb = new Minibatches(images, batch, null, Augmentation.NONE);
+        while (mb.hasNext()) {
+            batches.add(mb.next());
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("benchmark", "throughput");
+        figures.put("environment", BenchmarkOutput.environment());
+        for (String config : configs) {
+            if (!List.of("teacher", "student-direct", "student-kd").contains(config)) {
+                throw new IllegalArgumentException("--configs: unknown configuration '" + config + "'");
+            }
+            Nd4j.getRandom().setSeed(0);
+            boolean student = !config.equals("teacher");
+            ComputationGraph net = network(student ? NetworkRole.STUDENT : NetworkRole.TEACHER, norm,
+                    config.equals("student-kd") ? 0.7 : 0.0);
+            ComputationGraph teacher = config.equals("student-kd") ? network(NetworkRole.TEACHER, norm, 0.0) : null;
+            TeacherTargets targets = new TeacherTargets(teacher, List.of());
+            int[] step = {0};
+            Runnable trainStep = () -> {
+                Minibatches.Batch b = batches.get(step[0]++ % batches.size());
+                net.fit(new MultiDataSet(new INDArray[] {b.features}, targets.labels(b.features, b.labels)));
+                net.score();
+            };
+            for (int i = 0; i < warmup; i++) {
+                trainStep.run();
+            }
+            double[] runs = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                long start = System.nanoTime();
+                for (int i = 0; i < iters; i++) {
+                    trainStep.run();
+                }
+                runs[r] = iters * (double) batch / ((System.nanoTime() - start) / 1e9);
+                System.err.printf("[bench] %s repeat %d/%d: %.1f samples/s%n", config, r + 1, repeats, runs[r]);
+            }
+            double[] sorted = runs.clone();
+            Arrays.sort(sorted);
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("samples_per_s_median", sorted[repeats / 2]);
+            rec.put("samples_per_s_runs", runs);
+            rec.put("ms_per_step_median", 1000.0 * batch / sorted[repeats / 2]);
+            rec.put("parameters", net.numParams());
+            rec.put("peak_rss_mib_so_far", BenchmarkOutput.peakResidentMiB());
+            rec.put("batch", batch);
+            rec.put("time_steps", student ? timeSteps : null);
+            figures.put(config, rec);
+            System.err.printf("[bench] %s: median %.1f samples/s%n", config, sorted[repeats / 2]);
+        }
+        figures.put("peak_rss_mib", BenchmarkOutput.peakResidentMiB());
+        BenchmarkOutput.print(figures);
+        return 0;
+    }
+
+    private ComputationGraph network(NetworkRole role, double[][] norm, double kdAlpha) {
+        return new NetworkFactory(new VggArchitecture(List.of(List.of(32, 32), List.of(64, 64)), "avg", List.of(256)), role)
+                .input(1, 28, 28).classes(10).normalization(norm[0], norm[1])
+                .spiking(SpikingSettings.defaults().withTimeSteps(timeSteps))
+                .loss(new DistillationLoss(4.0, kdAlpha)).updater(new Adam(1e-3), 0).seed(0).build();
+    }
+}

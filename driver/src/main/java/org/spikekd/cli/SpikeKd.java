@@ -1,0 +1,34 @@
+package org.spikekd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code spikekd} command line: train, evaluate, bench. */
+@Command(name = "spikekd", mixinStandardHelpOptions = true, version = "SpikeKD 0.1.0",
+        description = "Spiking neural networks distilled from ANN teachers.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, BenchCommand.class, ConfigCommand.class})
+public final class SpikeKd implements Runnable {
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line; returns the exit code (1 for a bad configuration or input). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new SpikeKd());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof com.typesafe.config.ConfigException || e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException) {
+                commandLine.getErr().println("spikekd: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+}
