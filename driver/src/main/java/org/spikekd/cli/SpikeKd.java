@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code spikekd} command line: train, evaluate, bench. */
 @Command(name = "spikekd", mixinStandardHelpOptions = true, version = "SpikeKD 0.1.0",
         description = "Spiking neural networks distilled from ANN teachers.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, BenchCommand.class, ConfigCommand.class})
+        subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, BenchCommand.class, ConfigCommand.class})
 public final class SpikeKd implements Runnable {
 
     @Override

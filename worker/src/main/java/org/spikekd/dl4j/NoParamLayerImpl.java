@@ -10,14 +10,16 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A parameter-free layer written as a plain forward and backward function.
  *
- * <p>{@link #forward} and {@link #backward} run outside DL4J's workspaces, so whatever a layer keeps
- * from its forward pass for its backward pass stays valid however DL4J recycles its workspaces in
- * between; only the results are copied into the workspace DL4J expects them in.
+ * <p>{@link #forward} runs inside DL4J's activations workspace and {@link #backward} inside its
+ * activation-gradients workspace. During training the activations workspace stays open from the
+ * forward pass until the backward pass is done, so whatever a layer keeps from its forward pass
+ * for its backward pass (a spiking layer's membrane trace) stays valid; both workspaces are reset
+ * every iteration, so the temporaries of the time loops are reclaimed at once instead of piling up
+ * off-heap until the garbage collector happens to run (which, with a large heap, it rarely does).
  */
 public abstract class NoParamLayerImpl<C extends NoParamLayerConf>
         extends AbstractLayer<C> {
@@ -36,7 +38,7 @@ public abstract class NoParamLayerImpl<C extends NoParamLayerConf>
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         INDArray out;
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        try (MemoryWorkspace ignored = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS)) {
             out = forward(input, training);
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
@@ -46,7 +48,7 @@ public abstract class NoParamLayerImpl<C extends NoParamLayerConf>
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         INDArray inputGradient;
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        try (MemoryWorkspace ignored = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATION_GRAD)) {
             inputGradient = backward(epsilon);
         }
         return new Pair<>(new DefaultGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
