@@ -44,7 +44,7 @@ public final class JobConfig {
         String origin = "defaults";
         if (file != null) {
             if (!file.isFile()) {
-                throw new ConfigException.IO(null, "configuration file " + file + " does not exist");
+                throw new ConfigException.Generic("configuration file " + file + " does not exist");
             }
             user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
             checkKeys(user, reference, "in " + file);

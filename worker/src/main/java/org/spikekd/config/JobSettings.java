@@ -38,9 +38,11 @@ public final class JobSettings {
         testLimit();
         role();
         architecture();
-        if (role() == NetworkRole.STUDENT) {
-            spiking();
-        }
+        // the settings of the architecture and neuron not chosen are checked too, so that a
+        // bad value is reported when it is written, not when someone switches to it
+        vgg();
+        resnet();
+        spiking();
         distillationLoss();
         featureStages();
         featureBeta();
@@ -116,29 +118,37 @@ public final class JobSettings {
     }
 
     public Architecture architecture() {
-        String arch = choice("model.arch", List.of("vgg", "resnet"));
+        return choice("model.arch", List.of("vgg", "resnet")).equals("vgg") ? vgg() : resnet();
+    }
+
+    private Architecture vgg() {
         try {
-            if (arch.equals("vgg")) {
-                List<List<Integer>> stages = new ArrayList<>();
-                for (Object stage : c.getList("model.vgg.stages").unwrapped()) {
-                    if (!(stage instanceof List)) {
-                        throw new IllegalArgumentException("must be a list of lists of widths, like [[32, 32], [64, 64]]");
-                    }
-                    List<Integer> widths = new ArrayList<>();
-                    for (Object w : (List<?>) stage) {
-                        if (!(w instanceof Integer)) {
-                            throw new IllegalArgumentException("widths must be whole numbers, got " + w);
-                        }
-                        widths.add((Integer) w);
-                    }
-                    stages.add(widths);
+            List<List<Integer>> stages = new ArrayList<>();
+            for (Object stage : c.getList("model.vgg.stages").unwrapped()) {
+                if (!(stage instanceof List)) {
+                    throw new IllegalArgumentException("model.vgg.stages must be a list of lists of widths, like [[32, 32], [64, 64]]");
                 }
-                return new VggArchitecture(stages, c.getString("model.vgg.pooling"), c.getIntList("model.vgg.hidden"));
+                List<Integer> widths = new ArrayList<>();
+                for (Object w : (List<?>) stage) {
+                    if (!(w instanceof Integer)) {
+                        throw new IllegalArgumentException("model.vgg.stages: widths must be whole numbers, got " + w);
+                    }
+                    widths.add((Integer) w);
+                }
+                stages.add(widths);
             }
+            return new VggArchitecture(stages, c.getString("model.vgg.pooling"), c.getIntList("model.vgg.hidden"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("model.vgg", e.getMessage());
+        }
+    }
+
+    private Architecture resnet() {
+        try {
             return new ResNetArchitecture(c.getInt("model.resnet.depth"), c.getInt("model.resnet.width"),
                     c.getString("model.resnet.stem"));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException.BadValue("model." + arch, e.getMessage());
+            throw new ConfigException.BadValue("model.resnet", e.getMessage());
         }
     }
 
