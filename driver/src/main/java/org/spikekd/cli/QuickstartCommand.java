@@ -1,14 +1,12 @@
 package org.spikekd.cli;
 
 import java.io.File;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.spikekd.config.JobConfig;
 import org.spikekd.train.LocalTrainer;
 import org.spikekd.train.Progress;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code spikekd quickstart}: the first thing to run. Trains a small ANN teacher on a
@@ -18,29 +16,22 @@ import picocli.CommandLine.Option;
         description = "Train a teacher, then a spiking student distilled from it, on a Fashion-MNIST "
                 + "subset (conf/quickstart.conf), in a few minutes on 2 cores.")
 public final class QuickstartCommand implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "Default: conf/quickstart.conf.")
-    File config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a key for both runs.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    JobOptions job; // --config defaults to conf/quickstart.conf; --set applies to both runs
 
     @Override
     public Integer call() throws Exception {
-        File file = config != null ? config
-                : new File(System.getProperty("spikekd.home", "."), "conf/quickstart.conf");
-        List<String> teacherSettings = new ArrayList<>(overrides);
-        teacherSettings.add("model.role=teacher");
-        JobConfig teacherJob = JobConfig.load(file, teacherSettings);
+        File quickstart = new File(System.getProperty("spikekd.home", "."), "conf/quickstart.conf");
+        JobConfig teacherJob = job.load(quickstart, "model.role=teacher");
         Progress progress = Progress.toStderr(teacherJob.raw().getInt("train.log-every"));
         progress.line("== 1/2: the ANN teacher");
         LocalTrainer.Result teacher = new LocalTrainer(teacherJob, progress).run();
 
-        List<String> studentSettings = new ArrayList<>(overrides);
-        studentSettings.add("model.role=student");
-        studentSettings.add("distill.teacher=\"" + teacher.runDirectory.resolve("model.zip") + "\"");
+        JobConfig studentJob = job.load(quickstart, "model.role=student",
+                "distill.teacher=\"" + teacher.runDirectory.resolve("model.zip") + "\"");
         progress.line("== 2/2: the spiking student (T=" + teacherJob.raw().getInt("encoding.time-steps")
                 + "), distilled from the teacher");
-        LocalTrainer.Result student = new LocalTrainer(JobConfig.load(file, studentSettings), progress).run();
+        LocalTrainer.Result student = new LocalTrainer(studentJob, progress).run();
 
         System.out.printf("teacher (ANN) test accuracy:      %.4f  (%s)%n", teacher.test.accuracy, teacher.runDirectory);
         System.out.printf("KD student (SNN) test accuracy:   %.4f  (%s)%n", student.test.accuracy, student.runDirectory);
