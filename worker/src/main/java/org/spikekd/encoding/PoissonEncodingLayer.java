@@ -11,7 +11,8 @@ import org.spikekd.timefold.TimeFold;
 
 /**
  * Poisson rate coding: at every step each pixel spikes with probability equal to its intensity,
- * so the input must be intensities in [0, 1] (data.normalize = false); values outside are clipped.
+ * so the input must be intensities in [0, 1] (a student under Poisson coding has no normalization
+ * layer); values outside are clipped.
  * [N, ...] to time-folded spikes [T*N, ...]. The encoding is random and has no gradient: it must
  * be the first layer. Random numbers come from ND4J's generator, which the trainer seeds.
  */
