@@ -1,0 +1,115 @@
+package org.spikekd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end on a small Fashion-MNIST subset: train a teacher, distill a student
+ * from it, evaluate both from their model files; and bad input exits with 1 and a message naming it.
+ */
+class CommandLineTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path runs;
+
+    /** The exit code, stdout and stderr of one command. */
+    record Outcome(int exitCode, String out, String err) {
+        JsonNode lastJsonLine() throws Exception {
+            String[] lines = out.strip().split("\n");
+            return JSON.readTree(lines[lines.length - 1]);
+        }
+    }
+
+    static Outcome run(String... args) {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = SpikeKd.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+    }
+
+    List<String> train(String name, String... settings) {
+        List<String> args = new ArrayList<>(List.of("train", "--config", "../conf/fashion-mnist-teacher.conf"));
+        for (String s : List.of("data.train-limit=768", "data.test-limit=300", "train.epochs=1",
+                "train.train-eval-limit=100", "run.dir=\"" + runs + "\"", "run.name=" + name)) {
+            args.add("--set");
+            args.add(s);
+        }
+        for (String s : settings) {
+            args.add("--set");
+            args.add(s);
+        }
+        return args;
+    }
+
+    @Test
+    void trainATeacherAndAStudentThenEvaluateBothFromTheirModelFiles() throws Exception {
+        Outcome teacher = run(train("teacher", "model.role=teacher").toArray(String[]::new));
+        assertEquals(0, teacher.exitCode(), teacher.err());
+        Path teacherModel = runs.resolve("teacher/model.zip");
+        for (String file : List.of("config.conf", "metrics.jsonl", "model.zip", "summary.json")) {
+            assertTrue(Files.isRegularFile(runs.resolve("teacher").resolve(file)), file);
+        }
+
+        Outcome student = run(train("student", "model.role=student",
+                "distill.teacher=\"" + teacherModel + "\"").toArray(String[]::new));
+        assertEquals(0, student.exitCode(), student.err());
+
+        for (String name : List.of("teacher", "student")) {
+            JsonNode summary = JSON.readTree(runs.resolve(name).resolve("summary.json").toFile());
+            Outcome eval = run("evaluate", "--model", runs.resolve(name).resolve("model.zip").toString(),
+                    "--limit", "300");
+            assertEquals(0, eval.exitCode(), eval.err());
+            JsonNode report = eval.lastJsonLine();
+            // the same model on the same 300 test images: the same accuracy as at the end of training
+            assertEquals(summary.get("test").get("accuracy").asDouble(), report.get("accuracy").asDouble(), 1e-9, name);
+            assertEquals(300, report.get("examples").asInt());
+            JsonNode energy = report.get("energy");
+            if (name.equals("teacher")) {
+                // (a student needs more than 16 steps before its batch-norm statistics settle and
+                // spikes reach the dense layer in inference; DistillationTrainingTest trains one)
+                assertTrue(report.get("accuracy").asDouble() > 0.25, "the teacher learned (chance is 0.1): " + eval.err());
+                assertEquals(0.0, energy.get("synaptic_ops").asDouble());
+            } else {
+                assertTrue(energy.get("synaptic_ops").asDouble() > 0, "a student spends synaptic operations");
+                assertTrue(report.get("firing_rates").size() >= 3, "a rate per spiking layer: " + report.get("firing_rates"));
+            }
+        }
+    }
+
+    @Test
+    void anUnknownKeyExitsWithOneAndNamesTheKey() {
+        Outcome o = run("train", "--set", "train.learning_rate=0.1");
+        assertEquals(1, o.exitCode());
+        assertTrue(o.err().contains("train.learning_rate") && o.err().contains("train.learning-rate"), o.err());
+    }
+
+    @Test
+    void aMissingModelFileExitsWithOneAndNamesTheFile() {
+        Path missing = runs.resolve("nothing/model.zip");
+        Outcome o = run("evaluate", "--model", missing.toString());
+        assertEquals(1, o.exitCode(), o.err());
+        assertTrue(o.err().contains(missing.toString()), o.err());
+    }
+}
