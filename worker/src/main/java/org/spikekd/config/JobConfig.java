@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +49,12 @@ public final class JobConfig {
             checkKeys(user, reference, "in " + file);
             origin = file.getPath();
         }
+        user = applyOverrides(user, overrides, reference);
+        return new JobConfig(user.withFallback(reference).resolve(), origin);
+    }
+
+    /** {@code user} with "key=value" overrides applied in order, each key checked against the reference. */
+    private static Config applyOverrides(Config user, List<String> overrides, Config reference) {
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
@@ -67,7 +72,7 @@ public final class JobConfig {
             checkKeys(one, reference, "in --set " + o);
             user = one.withFallback(user);
         }
-        return new JobConfig(user.withFallback(reference).resolve(), origin);
+        return user;
     }
 
     /** Parses a resolved configuration written by {@link #render()} (a run's config.conf). */
@@ -142,14 +147,8 @@ public final class JobConfig {
 
     /** A copy with more overrides applied. */
     public JobConfig with(String... overrides) {
-        List<String> all = new ArrayList<>(List.of(overrides));
-        Config user = ConfigFactory.empty();
-        for (String o : all) {
-            int eq = o.indexOf('=');
-            user = ConfigFactory.parseString(o.substring(0, eq) + " = " + o.substring(eq + 1)).withFallback(user);
-        }
         Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
-        checkKeys(user, reference, "in overrides");
+        Config user = applyOverrides(ConfigFactory.empty(), List.of(overrides), reference);
         return new JobConfig(user.withFallback(config).resolve(), origin);
     }
 }

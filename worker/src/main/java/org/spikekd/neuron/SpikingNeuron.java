@@ -111,20 +111,12 @@ public abstract class SpikingNeuron {
             INDArray h = trace.charged.getRow(t, true);
             INDArray s = trace.spikes.getRow(t, true);
             INDArray gs = gradS.getRow(t, true).dup();
-            INDArray gh;
-            if (gradV == null) {
-                gh = gs.muli(surrogate.derivative(h.sub(vThreshold)));
-            } else {
-                if (!detachReset) {
-                    // through the spike in the reset: dv/ds = v_reset - h (hard) or -v_threshold (soft)
-                    INDArray dvds = reset == Reset.HARD ? h.rsub(vReset) : null;
-                    if (dvds != null) {
-                        gs.addi(dvds.muli(gradV));
-                    } else {
-                        gs.addi(gradV.mul(-vThreshold));
-                    }
-                }
-                gh = gs.muli(surrogate.derivative(h.sub(vThreshold)));
+            if (gradV != null && !detachReset) {
+                // through the spike in the reset: dv/ds = v_reset - h (hard) or -v_threshold (soft)
+                gs.addi(reset == Reset.HARD ? h.rsub(vReset).muli(gradV) : gradV.mul(-vThreshold));
+            }
+            INDArray gh = gs.muli(surrogate.derivative(h.sub(vThreshold)));
+            if (gradV != null) {
                 // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft)
                 gh.addi(reset == Reset.HARD ? s.rsub(1.0).muli(gradV) : gradV);
             }
