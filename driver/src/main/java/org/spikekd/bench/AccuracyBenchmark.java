@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.spikekd.config.JobConfig;
-import org.spikekd.train.LocalTrainer;
+import org.spikekd.train.TrainingRun;
 import org.spikekd.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,15 +36,15 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         figures.put("environment", BenchmarkOutput.environment());
         String teacherPath = teacherModel;
         if (teacherPath == null) {
-            LocalTrainer.Result t = run("teacher-" + stamp, "model.role=teacher",
+            TrainingRun.Result t = run("teacher-" + stamp, "model.role=teacher",
                     "train.epochs=" + (teacherEpochs != null ? teacherEpochs : epochs));
-            teacherPath = t.runDirectory.resolve("model.zip").toString();
+            teacherPath = t.model;
             figures.put("teacher", figures(t));
         }
         figures.put("teacher_model", teacherPath);
-        LocalTrainer.Result direct = run("direct-" + stamp, "model.role=student", "train.epochs=" + epochs);
+        TrainingRun.Result direct = run("direct-" + stamp, "model.role=student", "train.epochs=" + epochs);
         figures.put("student_direct", figures(direct));
-        LocalTrainer.Result kd = run("kd-" + stamp, "model.role=student", "train.epochs=" + epochs,
+        TrainingRun.Result kd = run("kd-" + stamp, "model.role=student", "train.epochs=" + epochs,
                 "distill.teacher=\"" + teacherPath + "\"");
         figures.put("student_kd", figures(kd));
         figures.put("kd_minus_direct", kd.test.accuracy - direct.test.accuracy);
@@ -52,19 +52,19 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private LocalTrainer.Result run(String name, String... settings) throws Exception {
+    private TrainingRun.Result run(String name, String... settings) throws Exception {
         List<String> all = new ArrayList<>(overrides);
         all.add("run.dir=\"" + out + "\"");
         all.add("run.name=" + name);
         all.addAll(List.of(settings));
         System.err.println("[bench] training " + name);
-        return new LocalTrainer(JobConfig.load(null, all), Progress.toStderr(200)).run();
+        return TrainingRun.local(JobConfig.load(null, all), Progress.toStderr(200)).run();
     }
 
-    private static Map<String, Object> figures(LocalTrainer.Result r) {
+    private static Map<String, Object> figures(TrainingRun.Result r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("test_accuracy", r.test.accuracy);
-        m.put("run_directory", r.runDirectory.toString());
+        m.put("run_directory", r.runDirectory);
         m.put("epochs", r.epochs);
         if (!r.test.firingRates.isEmpty()) {
             m.put("mean_firing_rate", r.test.meanFiringRate());

@@ -3,8 +3,8 @@ package org.spikekd.cli;
 import java.io.File;
 import java.util.concurrent.Callable;
 import org.spikekd.config.JobConfig;
-import org.spikekd.train.LocalTrainer;
 import org.spikekd.train.Progress;
+import org.spikekd.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = "Train a teacher, then a spiking student distilled from it, on a Fashion-MNIST "
-                + "subset (conf/quickstart.conf), in a few minutes on 2 cores.")
+                + "subset (conf/quickstart.conf), on an embedded local Spark, in a few minutes on 2 cores.")
 public final class QuickstartCommand implements Callable<Integer> {
     @Mixin
     JobOptions job; // --config defaults to conf/quickstart.conf; --set applies to both runs
@@ -25,13 +25,13 @@ public final class QuickstartCommand implements Callable<Integer> {
         JobConfig teacherJob = job.load(quickstart, "model.role=teacher");
         Progress progress = Progress.toStderr(teacherJob.raw().getInt("train.log-every"));
         progress.line("== 1/2: the ANN teacher");
-        LocalTrainer.Result teacher = new LocalTrainer(teacherJob, progress).run();
+        TrainingRun.Result teacher = TrainCommand.train(teacherJob, null, progress);
 
         JobConfig studentJob = job.load(quickstart, "model.role=student",
-                "distill.teacher=\"" + teacher.runDirectory.resolve("model.zip") + "\"");
+                "distill.teacher=\"" + teacher.model + "\"");
         progress.line("== 2/2: the spiking student (T=" + teacherJob.raw().getInt("encoding.time-steps")
                 + "), distilled from the teacher");
-        LocalTrainer.Result student = new LocalTrainer(studentJob, progress).run();
+        TrainingRun.Result student = TrainCommand.train(studentJob, null, progress);
 
         System.out.printf("teacher (ANN) test accuracy:      %.4f  (%s)%n", teacher.test.accuracy, teacher.runDirectory);
         System.out.printf("KD student (SNN) test accuracy:   %.4f  (%s)%n", student.test.accuracy, student.runDirectory);

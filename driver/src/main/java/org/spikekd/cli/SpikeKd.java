@@ -23,7 +23,7 @@ public final class SpikeKd implements Runnable {
         CommandLine cli = new CommandLine(new SpikeKd());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof com.typesafe.config.ConfigException || e instanceof IllegalArgumentException
-                    || e instanceof java.io.IOException) {
+                    || e instanceof java.io.IOException || e instanceof org.apache.spark.SparkException) {
                 commandLine.getErr().println("spikekd: " + e.getMessage());
                 return 1;
             }

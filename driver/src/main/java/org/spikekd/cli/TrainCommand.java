@@ -1,25 +1,38 @@
 package org.spikekd.cli;
 
 import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.spikekd.config.JobConfig;
-import org.spikekd.train.LocalTrainer;
+import org.spikekd.config.JobSettings;
+import org.spikekd.spark.EpochAveragingTrainer;
+import org.spikekd.spark.SparkContexts;
 import org.spikekd.train.Progress;
+import org.spikekd.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code spikekd train}: trains a teacher or a student as the job configuration says. */
+/** {@code spikekd train}: trains a teacher or a student as the job configuration says, on Spark. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a teacher (model.role=teacher) or a spiking student, directly or distilled "
-                + "from a teacher (distill.teacher=MODEL). Writes a run directory under run.dir.")
+                + "from a teacher (distill.teacher=MODEL), on Spark: an embedded local[*] Spark by default "
+                + "(spark.master), or the cluster spark-submit gives. Writes a run directory under run.dir.")
 public final class TrainCommand implements Callable<Integer> {
     @Mixin
     JobOptions job;
 
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "Continue the run in RUN_DIR from its last complete checkpoint, with its own configuration.")
+    String resume;
+
     @Override
     public Integer call() throws Exception {
-        JobConfig config = job.load();
-        LocalTrainer trainer = new LocalTrainer(config, Progress.toStderr(config.raw().getInt("train.log-every")));
-        LocalTrainer.Result result = trainer.run();
+        if (resume != null && (job.config != null || !job.overrides.isEmpty())) {
+            throw new IllegalArgumentException("--resume continues a run with the configuration it was started with; "
+                    + "drop --config and --set");
+        }
+        JobConfig config = resume != null ? TrainingRun.configOf(resume) : job.load();
+        TrainingRun.Result result = train(config, resume, Progress.toStderr(config.raw().getInt("train.log-every")));
         System.out.printf("run directory: %s%n", result.runDirectory);
         System.out.printf("test accuracy: %.4f%n", result.test.accuracy);
         if (!result.test.firingRates.isEmpty()) {
@@ -27,5 +40,14 @@ public final class TrainCommand implements Callable<Integer> {
                     result.test.meanFiringRate(), result.energy.microjoules());
         }
         return 0;
+    }
+
+    /** Trains one run on a Spark context of its own (continuing {@code resume} if not null). */
+    static TrainingRun.Result train(JobConfig config, String resume, Progress progress) throws Exception {
+        JobSettings settings = new JobSettings(config).validate();
+        try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD train")) {
+            TrainingRun run = new TrainingRun(config, progress, new EpochAveragingTrainer(sc));
+            return (resume != null ? run.resumeFrom(resume) : run).run();
+        }
     }
 }

@@ -55,6 +55,10 @@ public final class JobSettings {
         logEvery();
         evalBatchSize();
         trainEvalLimit();
+        sparkMaster();
+        partitions();
+        averagingEvery();
+        taskMaxFailures();
         return this;
     }
 
@@ -90,6 +94,23 @@ public final class JobSettings {
     public String runDir() { return c.getString("run.dir"); }
 
     public String runName() { return c.getString("run.name"); }
+
+    // ---- spark
+
+    public String sparkMaster() {
+        String m = c.getString("spark.master");
+        if (m.isBlank()) {
+            throw new ConfigException.BadValue("spark.master", "must be a Spark master URL such as local[*] or "
+                    + "spark://host:7077, got ''");
+        }
+        return m;
+    }
+
+    public int partitions() { return intAtLeast("spark.partitions", 0); }
+
+    public int averagingEvery() { return intAtLeast("spark.averaging-every", 0); }
+
+    public int taskMaxFailures() { return intAtLeast("spark.task-max-failures", 1); }
 
     // ---- data
 

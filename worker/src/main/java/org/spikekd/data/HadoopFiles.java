@@ -24,6 +24,30 @@ public final class HadoopFiles {
         return path.getFileSystem(new Configuration());
     }
 
+    /**
+     * How to name a path to a user and to {@link #path}: a plain absolute path for the local file
+     * system, the full URI for any other.
+     */
+    public static String display(FileSystem fs, Path path) {
+        Path q = fs.makeQualified(path);
+        return "file".equals(q.toUri().getScheme()) ? q.toUri().getPath() : q.toString();
+    }
+
+    /**
+     * Moves {@code tmp} onto {@code target}, replacing it: one atomic rename on HDFS and on a local
+     * disk, so a reader sees the old file or the new one, never half of one.
+     */
+    public static void replace(FileSystem fs, Path tmp, Path target) throws IOException {
+        if ("file".equals(fs.makeQualified(target).toUri().getScheme())) {
+            java.nio.file.Files.move(java.nio.file.Paths.get(fs.makeQualified(tmp).toUri()),
+                    java.nio.file.Paths.get(fs.makeQualified(target).toUri()),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } else {
+            org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), fs.getConf())
+                    .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+        }
+    }
+
     /** Opens a file, un-gzipping it if it starts with the gzip magic number. */
     public static InputStream openMaybeGzipped(Path path) throws IOException {
         InputStream raw = new BufferedInputStream(fileSystem(path).open(path), 1 << 16);

@@ -62,6 +62,24 @@ public final class LabeledImages {
                 channels, height, width, classes);
     }
 
+    /** Images {@code from} (inclusive) to {@code to} (exclusive), in order: one partition's share. */
+    public LabeledImages slice(int from, int to) {
+        if (from < 0 || to > size() || from > to) {
+            throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + size() + " images");
+        }
+        return new LabeledImages(Arrays.copyOfRange(pixels, from * imageSize(), to * imageSize()),
+                Arrays.copyOfRange(labels, from, to), channels, height, width, classes);
+    }
+
+    /**
+     * Partition {@code index} of {@code count} near-equal contiguous partitions; sizes differ by at
+     * most one, so partitioning is the same wherever it is computed.
+     */
+    public LabeledImages partition(int index, int count) {
+        long n = size();
+        return slice((int) (n * index / count), (int) (n * (index + 1) / count));
+    }
+
     /** Per-channel mean and standard deviation of the pixels scaled to [0, 1]. */
     public double[][] channelMeanAndStd() {
         double[] sum = new double[channels];

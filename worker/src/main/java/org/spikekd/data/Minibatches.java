@@ -67,6 +67,24 @@ public final class Minibatches implements Iterator<Minibatches.Batch> {
         return (data.size() + batchSize - 1) / batchSize;
     }
 
+    /**
+     * Passes over the next {@code n} minibatches without building them, drawing the same random
+     * numbers their augmentation would, so that the batches after them are the ones a full pass
+     * would give (averaging every k minibatches resumes an epoch part-way).
+     */
+    public void skip(int n) {
+        float[] scratch = new float[data.imageSize()];
+        for (int k = 0; k < n && hasNext(); k++) {
+            int b = Math.min(batchSize, order.length - next);
+            if (!augmentation.isNone()) {
+                for (int i = 0; i < b; i++) {
+                    augmentation.write(data, order[next + i], scratch, 0, random);
+                }
+            }
+            next += b;
+        }
+    }
+
     @Override
     public boolean hasNext() {
         return next < order.length;

@@ -28,12 +28,17 @@ public final class ModelFile {
         this.config = config;
     }
 
-    /** Writes the model to a temporary file beside {@code target} and renames it into place. */
-    public static void save(ComputationGraph net, JobConfig config, java.nio.file.Path target) throws IOException {
-        java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        ModelSerializer.writeModel(net, tmp.toFile(), true);
-        ModelSerializer.addObjectToFile(tmp.toFile(), CONFIG_ENTRY, config.render());
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    /** Writes the model file's bytes to {@code out} (which the caller closes). */
+    public static void write(ComputationGraph net, JobConfig config, java.io.OutputStream out) throws IOException {
+        // DL4J adds entries to a zip only in a file, so the zip is made in a scratch file first
+        File scratch = File.createTempFile("spikekd-model", ".zip");
+        try {
+            ModelSerializer.writeModel(net, scratch, true);
+            ModelSerializer.addObjectToFile(scratch, CONFIG_ENTRY, config.render());
+            Files.copy(scratch.toPath(), out);
+        } finally {
+            Files.deleteIfExists(scratch.toPath());
+        }
     }
 
     /** Loads a model file from a local path or any Hadoop file system URI. */

@@ -1,68 +1,183 @@
 package org.spikekd.train;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.spikekd.config.JobConfig;
+import org.spikekd.data.HadoopFiles;
 
 /**
- * A run's directory: {@code config.conf} (the resolved job configuration), {@code metrics.jsonl}
- * (one JSON object per epoch), {@code model.zip} and {@code summary.json}. Whole files are written
- * to a temporary name and renamed into place; metrics lines are appended and flushed one by one.
+ * A run's directory, on any Hadoop file system (a local path, file://, hdfs://):
+ * {@code config.conf} (the resolved job configuration), {@code metrics.jsonl} (one JSON object per
+ * epoch), {@code model.zip} (the newest model), {@code checkpoint.json} with the checkpoint it names
+ * ({@code checkpoint-epoch-N.zip}: model, optimizer state and iteration count after epoch N), and
+ * {@code summary.json} at the end. Every file is written under a temporary name and renamed into
+ * place, so a crash leaves the previous version, never half of a new one; the checkpoint's model is
+ * complete before {@code checkpoint.json} names it.
  */
 public final class RunDirectory {
     public static final ObjectMapper JSON = new ObjectMapper()
             .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+    static final String CHECKPOINT = "checkpoint.json";
 
+    /** The last complete checkpoint of a run. */
+    public static final class Checkpoint {
+        public final int epoch;
+        public final String model;
+
+        Checkpoint(int epoch, String model) {
+            this.epoch = epoch;
+            this.model = model;
+        }
+    }
+
+    private final FileSystem fs;
     private final Path dir;
 
-    private RunDirectory(Path dir) {
+    private RunDirectory(FileSystem fs, Path dir) {
+        this.fs = fs;
         this.dir = dir;
     }
 
     /** Creates a new run directory; refuses one that already has files in it. */
-    public static RunDirectory create(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (var entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException("run directory " + dir + " already exists and is not empty; "
-                            + "choose another run.name");
-                }
-            }
+    public static RunDirectory create(String uri) throws IOException {
+        Path dir = HadoopFiles.path(uri);
+        FileSystem fs = HadoopFiles.fileSystem(dir);
+        if (fs.exists(dir) && fs.listStatus(dir).length > 0) {
+            throw new IOException("run directory " + HadoopFiles.display(fs, dir) + " already exists and is not empty; "
+                    + "choose another run.name, or continue it with --resume");
         }
-        Files.createDirectories(dir);
-        return new RunDirectory(dir);
+        fs.mkdirs(dir);
+        return new RunDirectory(fs, dir);
     }
 
-    public Path path() {
-        return dir;
+    /** Opens an existing run directory to continue it; it must hold a config and a checkpoint. */
+    public static RunDirectory open(String uri) throws IOException {
+        Path dir = HadoopFiles.path(uri);
+        FileSystem fs = HadoopFiles.fileSystem(dir);
+        if (!fs.exists(new Path(dir, "config.conf"))) {
+            throw new IOException(uri + ": not a run directory (no config.conf)");
+        }
+        return new RunDirectory(fs, dir);
     }
 
-    public Path model() {
-        return dir.resolve("model.zip");
+    /** The directory, as a plain path if local, else as a URI. */
+    public String path() {
+        return HadoopFiles.display(fs, dir);
+    }
+
+    public String model() {
+        return HadoopFiles.display(fs, new Path(dir, "model.zip"));
+    }
+
+    public String readText(String name) throws IOException {
+        try (InputStream in = fs.open(new Path(dir, name))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     public void writeAtomically(String name, String content) throws IOException {
-        Path tmp = dir.resolve("." + name + ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        writeAtomically(name, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void writeAtomically(String name, byte[] content) throws IOException {
+        Path tmp = new Path(dir, "." + name + ".tmp");
+        try (OutputStream out = fs.create(tmp, true)) {
+            out.write(content);
+        }
+        HadoopFiles.replace(fs, tmp, new Path(dir, name));
     }
 
     public void writeJson(String name, Object value) throws IOException {
         writeAtomically(name, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
     }
 
+    /** Saves a model file (network, optimizer state, job configuration) atomically. */
+    public void saveModel(String name, ComputationGraph net, JobConfig config) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelFile.write(net, config, bytes);
+        writeAtomically(name, bytes.toByteArray());
+    }
+
+    /**
+     * Appends one epoch's metrics. The whole file is rewritten and renamed into place (HDFS cannot
+     * append everywhere, and the file is small).
+     */
     public void appendMetrics(Map<String, Object> epochMetrics) throws IOException {
-        try (Writer w = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(JSON.writeValueAsString(epochMetrics));
-            w.write('\n');
+        List<Map<String, Object>> all = readMetrics();
+        all.add(epochMetrics);
+        writeMetrics(all);
+    }
+
+    public List<Map<String, Object>> readMetrics() throws IOException {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        Path file = new Path(dir, "metrics.jsonl");
+        if (!fs.exists(file)) {
+            return lines;
         }
+        for (String line : readText("metrics.jsonl").split("\n")) {
+            if (!line.isBlank()) {
+                lines.add(JSON.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {}));
+            }
+        }
+        return lines;
+    }
+
+    /** Keeps the metrics of epochs up to {@code epoch}: a resumed run redoes the later ones. */
+    public void truncateMetrics(int epoch) throws IOException {
+        List<Map<String, Object>> kept = new ArrayList<>();
+        for (Map<String, Object> m : readMetrics()) {
+            if (((Number) m.get("epoch")).intValue() <= epoch) {
+                kept.add(m);
+            }
+        }
+        writeMetrics(kept);
+    }
+
+    private void writeMetrics(List<Map<String, Object>> lines) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> m : lines) {
+            sb.append(JSON.writeValueAsString(m)).append('\n');
+        }
+        writeAtomically("metrics.jsonl", sb.toString());
+    }
+
+    /** Writes the checkpoint after {@code epoch}, then points checkpoint.json at it, then drops older ones. */
+    public void saveCheckpoint(int epoch, ComputationGraph net, JobConfig config) throws IOException {
+        String name = String.format("checkpoint-epoch-%04d.zip", epoch);
+        saveModel(name, net, config);
+        Map<String, Object> pointer = new LinkedHashMap<>();
+        pointer.put("epoch", epoch);
+        pointer.put("model", name);
+        writeJson(CHECKPOINT, pointer);
+        for (FileStatus f : fs.listStatus(dir)) {
+            String n = f.getPath().getName();
+            if (n.startsWith("checkpoint-epoch-") && n.endsWith(".zip") && !n.equals(name)) {
+                fs.delete(f.getPath(), false);
+            }
+        }
+    }
+
+    /** The last complete checkpoint, or null if the run has none yet. */
+    public Checkpoint lastCheckpoint() throws IOException {
+        if (!fs.exists(new Path(dir, CHECKPOINT))) {
+            return null;
+        }
+        Map<String, Object> pointer = JSON.readValue(readText(CHECKPOINT), new TypeReference<Map<String, Object>>() {});
+        return new Checkpoint(((Number) pointer.get("epoch")).intValue(),
+                HadoopFiles.display(fs, new Path(dir, (String) pointer.get("model"))));
     }
 }

@@ -24,14 +24,14 @@ import org.spikekd.eval.Evaluator;
 class DistillationTrainingTest {
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
     @TempDir static Path runs;
-    static LocalTrainer.Result teacher;
+    static TrainingRun.Result teacher;
 
     @BeforeAll
     static void trainTeacher() throws Exception {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         assertTrue(Files.isRegularFile(Path.of(FASHION, "train-images-idx3-ubyte.gz")),
                 "Fashion-MNIST is missing: apt-get install dataset-fashion-mnist (.ci/run does)");
-        teacher = new LocalTrainer(JobConfig.load(null, List.of(
+        teacher = TrainingRun.local(JobConfig.load(null, List.of(
                 "data.path=" + FASHION, "data.train-limit=3000", "data.test-limit=1000",
                 "model.role=teacher", "model.vgg.stages=[[16],[32]]", "model.vgg.hidden=[64]",
                 "train.epochs=2", "train.seed=1", "run.dir=\"" + runs + "\"", "run.name=teacher")), quiet()).run();
@@ -59,8 +59,8 @@ class DistillationTrainingTest {
 
     @Test
     void kdStudentLearnsFromTheTeacher() throws Exception {
-        LocalTrainer.Result kd = new LocalTrainer(student("kd",
-                "distill.teacher=\"" + teacher.runDirectory.resolve("model.zip") + "\"",
+        TrainingRun.Result kd = TrainingRun.local(student("kd",
+                "distill.teacher=\"" + teacher.model + "\"",
                 "distill.alpha=0.7", "distill.temperature=4"), quiet()).run();
         assertTrue(kd.test.accuracy > 0.70, "KD student test accuracy " + kd.test.accuracy);
         // spiking, but not saturated: every layer fires, none fires always
@@ -69,7 +69,7 @@ class DistillationTrainingTest {
         assertTrue(kd.energy.synapticOps > 0 && kd.energy.macs > 0, "the first layer's MACs and the rest's SOPs");
 
         // the run directory: config, one metrics line per epoch, a loadable model, a summary
-        Path dir = kd.runDirectory;
+        Path dir = Path.of(kd.runDirectory);
         assertTrue(Files.readString(dir.resolve("config.conf")).contains("temperature"));
         List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
         assertEquals(2, lines.size());
@@ -85,8 +85,8 @@ class DistillationTrainingTest {
 
     @Test
     void featureDistillationTrains() throws Exception {
-        LocalTrainer.Result kd = new LocalTrainer(student("feature-kd",
-                "distill.teacher=\"" + teacher.runDirectory.resolve("model.zip") + "\"",
+        TrainingRun.Result kd = TrainingRun.local(student("feature-kd",
+                "distill.teacher=\"" + teacher.model + "\"",
                 "distill.feature.stages=[1,2]", "distill.feature.beta=1.0", "train.epochs=1"), quiet()).run();
         assertTrue(kd.test.accuracy > 0.6, "feature-KD student test accuracy " + kd.test.accuracy);
         assertTrue(kd.network.getConfiguration().getNetworkOutputs().containsAll(List.of("feature1", "feature2")));

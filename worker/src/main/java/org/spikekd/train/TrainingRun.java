@@ -1,8 +1,6 @@
 package org.spikekd.train;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -11,13 +9,12 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
+import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
-import org.spikekd.distill.TeacherTargets;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
@@ -25,23 +22,29 @@ import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 
 /**
- * Trains one network on one machine: a teacher, a student directly, or a student from a teacher.
- * Writes the run directory as it goes (see {@link RunDirectory}): metrics after every epoch and
- * the model after every epoch, so an interrupted run keeps its last complete epoch.
+ * One training run of a teacher, a student trained directly, or a student distilled from a
+ * teacher: reads the data, builds (or, resuming, restores) the network, trains epoch after epoch
+ * through an {@link EpochTrainer}, evaluates after each epoch and writes the run directory as it
+ * goes (see {@link RunDirectory}): metrics, the model and a checkpoint after every epoch, so an
+ * interrupted run keeps its last complete epoch and {@link #resume} continues from it.
  */
-public final class LocalTrainer {
+public final class TrainingRun {
 
     /** What a finished run produced. */
     public static final class Result {
-        public final Path runDirectory;
+        /** The run directory: a plain path if local, else a URI. */
+        public final String runDirectory;
+        /** Its model file. */
+        public final String model;
         public final EvaluationResult test;
         public final EnergyEstimate energy;
         public final List<Map<String, Object>> epochs;
         public final ComputationGraph network;
 
-        Result(Path runDirectory, EvaluationResult test, EnergyEstimate energy,
+        Result(String runDirectory, String model, EvaluationResult test, EnergyEstimate energy,
                List<Map<String, Object>> epochs, ComputationGraph network) {
             this.runDirectory = runDirectory;
+            this.model = model;
             this.test = test;
             this.energy = energy;
             this.epochs = epochs;
@@ -52,14 +55,48 @@ public final class LocalTrainer {
     private final JobConfig config;
     private final JobSettings settings;
     private final Progress progress;
+    private final EpochTrainer epochTrainer;
+    private final String resumeFrom;
 
-    public LocalTrainer(JobConfig config, Progress progress) {
+    public TrainingRun(JobConfig config, Progress progress, EpochTrainer epochTrainer) {
+        this(config, progress, epochTrainer, null);
+    }
+
+    private TrainingRun(JobConfig config, Progress progress, EpochTrainer epochTrainer, String resumeFrom) {
         this.config = config;
         this.settings = new JobSettings(config).validate();
         this.progress = progress;
+        this.epochTrainer = epochTrainer;
+        this.resumeFrom = resumeFrom;
+    }
+
+    /** A run trained in this JVM. */
+    public static TrainingRun local(JobConfig config, Progress progress) {
+        return new TrainingRun(config, progress, new LocalEpochTrainer());
+    }
+
+    /**
+     * The same run, continuing the one in {@code runDirectory} from its last complete checkpoint
+     * (this run's configuration should be {@link #configOf} that directory). The epochs after the
+     * checkpoint are trained again; with the same seed the run ends with the model an uninterrupted
+     * run would have.
+     */
+    public TrainingRun resumeFrom(String runDirectory) {
+        return new TrainingRun(config, progress, epochTrainer, runDirectory);
+    }
+
+    /** The job configuration a run directory was started with. */
+    public static JobConfig configOf(String runDirectory) throws IOException {
+        return JobConfig.parse(RunDirectory.open(runDirectory).readText("config.conf"), runDirectory + "/config.conf");
     }
 
     public Result run() throws IOException {
+        try (EpochTrainer trainer = epochTrainer) {
+            return train(trainer);
+        }
+    }
+
+    private Result train(EpochTrainer trainer) throws IOException {
         JobSettings s = settings;
         NetworkRole role = s.role();
         Nd4j.getRandom().setSeed(s.seed());
@@ -73,87 +110,70 @@ public final class LocalTrainer {
         progress.line(String.format("data: %d train / %d test images, %dx%dx%d, %d classes, from %s",
                 train.size(), test.size(), train.channels(), train.height(), train.width(),
                 train.classes().size(), s.datasetPath()));
-        double[][] norm = train.channelMeanAndStd();
 
         ComputationGraph teacher = null;
         List<Integer> featureStages = s.featureStages();
         if (role == NetworkRole.STUDENT && s.teacherModel() != null) {
             teacher = loadTeacher(s.teacherModel(), train);
         }
-        NetworkFactory factory = new NetworkFactory(s.architecture(), role)
-                .input(train.channels(), train.height(), train.width()).classes(train.classes().size())
-                .normalization(norm[0], norm[1]).loss(s.distillationLoss())
-                .updater(s.updater(), s.weightDecay()).seed(s.seed());
-        if (role == NetworkRole.STUDENT) {
-            factory.spiking(s.spiking());
+        RunDirectory run;
+        ComputationGraph net;
+        int done = 0;
+        if (resumeFrom == null) {
+            net = buildNetwork(s, role, train, teacher, featureStages);
+            run = RunDirectory.create(runPath(s, role, s.architecture().describe()));
+            run.writeAtomically("config.conf", config.render());
+        } else {
+            run = RunDirectory.open(resumeFrom);
+            RunDirectory.Checkpoint checkpoint = run.lastCheckpoint();
+            if (checkpoint == null) {
+                progress.line("no checkpoint yet in " + run.path() + ": starting from epoch 1");
+                net = buildNetwork(s, role, train, teacher, featureStages);
+            } else {
+                net = ModelFile.load(checkpoint.model).network;
+                done = checkpoint.epoch;
+                progress.line("resuming after epoch " + done + " from " + checkpoint.model);
+            }
+            run.truncateMetrics(done);
         }
-        if (!featureStages.isEmpty()) {
-            factory.featureDistillation(featureStages, teacherChannels(teacher, train, featureStages), s.featureBeta());
-        }
-        ComputationGraph net = factory.build();
         String arch = s.architecture().describe();
         progress.line(String.format("model: %s %s, %,d parameters%s", role.name().toLowerCase(), arch,
                 net.numParams(), teacher == null ? "" : ", distilled from " + s.teacherModel()));
-
-        RunDirectory run = RunDirectory.create(runPath(s, role, arch));
-        run.writeAtomically("config.conf", config.render());
         progress.line("run directory: " + run.path());
 
-        TeacherTargets targets = new TeacherTargets(teacher, featureStages);
-        int batches = (train.size() + s.batchSize() - 1) / s.batchSize();
-        LearningRateSchedule schedule = s.schedule(batches);
+        trainer.prepare(new TrainingJob(config, s, train, teacher, featureStages, progress));
         LabeledImages trainEval = train.first(s.trainEvalLimit());
-        List<Map<String, Object>> history = new ArrayList<>();
+        List<Map<String, Object>> history = new ArrayList<>(run.readMetrics());
         EvaluationResult lastTest = null;
-        long iteration = 0;
-        double currentRate = s.learningRate();
-        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-            Minibatches minibatches = new Minibatches(train, s.batchSize(), s.seed() * 1_000_003L + epoch,
-                    s.augmentation());
-            double lossSum = 0;
-            long seen = 0;
-            long start = System.nanoTime();
-            int b = 0;
-            while (minibatches.hasNext()) {
-                Minibatches.Batch batch = minibatches.next();
-                double rate = schedule.at(iteration++);
-                if (rate != currentRate) {
-                    net.setLearningRate(rate);
-                    currentRate = rate;
-                }
-                net.fit(new MultiDataSet(new org.nd4j.linalg.api.ndarray.INDArray[] {batch.features},
-                        targets.labels(batch.features, batch.labels)));
-                double loss = net.score();
-                if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("training diverged: loss is " + loss + " at epoch " + epoch
-                            + ", minibatch " + (b + 1) + "; lower train.learning-rate or widen surrogate.alpha");
-                }
-                lossSum += loss * batch.size();
-                seen += batch.size();
-                b++;
-                progress.batch("train", epoch, s.epochs(), b, batches, lossSum / seen,
-                        seen / ((System.nanoTime() - start) / 1e9));
-            }
-            double trainSeconds = (System.nanoTime() - start) / 1e9;
+        for (int epoch = done + 1; epoch <= s.epochs(); epoch++) {
+            EpochTrainer.EpochStats stats = trainer.trainEpoch(net, epoch);
             EvaluationResult trainResult = Evaluator.evaluate(net, trainEval, s.evalBatchSize());
             lastTest = Evaluator.evaluate(net, test, s.evalBatchSize());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", epoch);
-            m.put("train_loss", lossSum / seen);
+            m.put("train_loss", stats.lossSum / stats.examples);
             m.put("train_accuracy", trainResult.accuracy);
             m.put("test_loss", lastTest.loss);
             m.put("test_accuracy", lastTest.accuracy);
             m.put("firing_rates", lastTest.firingRates);
-            m.put("samples_per_second", seen / trainSeconds);
-            m.put("train_seconds", trainSeconds);
+            m.put("samples_per_second", stats.examples / stats.seconds);
+            m.put("train_seconds", stats.seconds);
+            m.put("sync_seconds", stats.syncSeconds);
+            m.put("partitions", stats.partitions);
             m.put("eval_seconds", trainResult.seconds + lastTest.seconds);
-            m.put("learning_rate", currentRate);
+            m.put("learning_rate", s.schedule(1).at(epoch - 1L));
             run.appendMetrics(m);
-            ModelFile.save(net, config, run.model());
+            run.saveModel("model.zip", net, config);
+            run.saveCheckpoint(epoch, net, config);
             history.add(m);
             progress.line(String.format("epoch %d/%d: train loss %.4f, train acc %.4f, test acc %.4f, %.0f samples/s%s",
-                    epoch, s.epochs(), lossSum / seen, trainResult.accuracy, lastTest.accuracy, seen / trainSeconds,
+                    epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, lastTest.accuracy,
+                    stats.examples / stats.seconds,
                     role == NetworkRole.STUDENT ? String.format(", mean firing rate %.3f", lastTest.meanFiringRate()) : ""));
+        }
+        if (lastTest == null) {
+            progress.line("all " + s.epochs() + " epochs were already done; evaluating the last checkpoint");
+            lastTest = Evaluator.evaluate(net, test, s.evalBatchSize());
         }
         EnergyEstimate energy = EnergyEstimate.of(net, InputType.convolutional(train.height(), train.width(),
                 train.channels()), lastTest.firingRates);
@@ -166,7 +186,23 @@ public final class LocalTrainer {
         summary.put("test", lastTest.toMap());
         summary.put("energy", energy.toMap());
         run.writeJson("summary.json", summary);
-        return new Result(run.path(), lastTest, energy, history, net);
+        return new Result(run.path(), run.model(), lastTest, energy, history, net);
+    }
+
+    private static ComputationGraph buildNetwork(JobSettings s, NetworkRole role, LabeledImages train,
+                                                 ComputationGraph teacher, List<Integer> featureStages) {
+        double[][] norm = train.channelMeanAndStd();
+        NetworkFactory factory = new NetworkFactory(s.architecture(), role)
+                .input(train.channels(), train.height(), train.width()).classes(train.classes().size())
+                .normalization(norm[0], norm[1]).loss(s.distillationLoss())
+                .updater(s.updater(), s.weightDecay()).seed(s.seed());
+        if (role == NetworkRole.STUDENT) {
+            factory.spiking(s.spiking());
+        }
+        if (!featureStages.isEmpty()) {
+            factory.featureDistillation(featureStages, teacherChannels(teacher, train, featureStages), s.featureBeta());
+        }
+        return factory.build();
     }
 
     private ComputationGraph loadTeacher(String uri, LabeledImages train) throws IOException {
@@ -178,7 +214,7 @@ public final class LocalTrainer {
         }
         // one example through the teacher: a teacher made for other images or classes fails here,
         // before any training, rather than at the first minibatch
-        var probe = new Minibatches(train.first(1), 1, null, org.spikekd.data.Augmentation.NONE).next();
+        var probe = new Minibatches(train.first(1), 1, null, Augmentation.NONE).next();
         long classes;
         try {
             classes = teacher.network.output(false, probe.features)[0].size(1);
@@ -207,13 +243,13 @@ public final class LocalTrainer {
         return channels;
     }
 
-    private static Path runPath(JobSettings s, NetworkRole role, String arch) {
+    private static String runPath(JobSettings s, NetworkRole role, String arch) {
         String name = s.runName();
         if (name.isBlank()) {
             name = role.name().toLowerCase() + "-" + arch.replaceAll("[^A-Za-z0-9.-]+", "_") + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         }
-        String dir = s.runDir().startsWith("file://") ? s.runDir().substring(7) : s.runDir();
-        return Paths.get(dir, name);
+        String dir = s.runDir();
+        return dir.endsWith("/") ? dir + name : dir + "/" + name;
     }
 }

@@ -1,0 +1,197 @@
+package org.spikekd.spark;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.spikekd.config.JobConfig;
+import org.spikekd.config.JobSettings;
+import org.spikekd.data.LabeledImages;
+import org.spikekd.distill.TeacherTargets;
+import org.spikekd.train.EpochTrainer;
+import org.spikekd.train.ModelState;
+import org.spikekd.train.PartitionTrainer;
+import org.spikekd.train.Progress;
+import org.spikekd.train.TrainingJob;
+
+/**
+ * Distributed training by parameter averaging (the driver's half; dl4j-spark calls it a
+ * TrainingMaster). The training split is cached on the executors in k partitions; the teacher and
+ * the student's architecture are broadcast once per run. Each round, the driver broadcasts the
+ * student's state (parameters with batch norm statistics, optimizer state, iteration count); every
+ * task trains its own copy on its partition (teacher inference and time-stepped student updates,
+ * in {@link PartitionTrainer}); the copies come back as one example-weighted sum, added up in a
+ * tree, and their mean starts the next round. One round per epoch by default, or one every
+ * {@code spark.averaging-every} minibatches.
+ *
+ * <p>A failed task is retried by Spark; since each pass is seeded by (seed, epoch, partition), the
+ * retry redoes exactly the failed attempt's work, and only one successful attempt per partition
+ * reaches the sum, which this class checks.
+ */
+public final class EpochAveragingTrainer implements EpochTrainer {
+    /**
+     * For tests of failure handling: "EPOCH:PARTITION:ATTEMPTS" makes that partition's task fail
+     * half-way through its minibatches on its first ATTEMPTS attempts. Read from the Spark
+     * configuration ({@code --conf}) or from a local property of the calling thread.
+     */
+    public static final String INJECT_FAILURE = "spark.spikekd.inject-failure";
+
+    private final JavaSparkContext sc;
+    private TrainingJob job;
+    private String renderedConfig;
+    private JavaRDD<LabeledImages> partitions;
+    private int partitionCount;
+    private int maxBatches;
+    private Broadcast<byte[]> teacher;
+    private Broadcast<String> studentArchitecture;
+
+    public EpochAveragingTrainer(JavaSparkContext sc) {
+        this.sc = sc;
+    }
+
+    @Override
+    public void prepare(TrainingJob job) throws IOException {
+        this.job = job;
+        JobSettings s = job.settings;
+        renderedConfig = job.config.render();
+        int k = s.partitions() > 0 ? s.partitions() : (sc.sc().isLocal() ? 1 : sc.defaultParallelism());
+        partitionCount = Math.min(k, job.train.size());
+        partitions = TrainingPartitions.cache(sc, renderedConfig, partitionCount);
+        long start = System.nanoTime();
+        List<Integer> sizes = TrainingPartitions.sizes(partitions);
+        long total = sizes.stream().mapToLong(Integer::longValue).sum();
+        if (total != job.train.size()) {
+            throw new IOException("the executors read " + total + " training examples from " + s.datasetPath()
+                    + ", the driver " + job.train.size() + ": do all executors see the same dataset?");
+        }
+        maxBatches = sizes.stream().mapToInt(n -> (n + s.batchSize() - 1) / s.batchSize()).max().orElse(0);
+        job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)",
+                sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9));
+        if (job.teacher != null) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ModelSerializer.writeModel(job.teacher, bytes, false);
+            teacher = sc.broadcast(bytes.toByteArray());
+        }
+    }
+
+    @Override
+    public EpochStats trainEpoch(ComputationGraph net, int epoch) {
+        if (studentArchitecture == null) {
+            studentArchitecture = sc.broadcast(net.getConfiguration().toJson());
+        }
+        int every = job.settings.averagingEvery();
+        int rounds = every == 0 ? 1 : (maxBatches + every - 1) / every;
+        String failure = sc.getLocalProperty(INJECT_FAILURE) != null ? sc.getLocalProperty(INJECT_FAILURE)
+                : sc.getConf().get(INJECT_FAILURE, "");
+        long examples = 0;
+        double lossSum = 0;
+        double syncSeconds = 0;
+        long epochStart = System.nanoTime();
+        for (int r = 0; r < rounds; r++) {
+            long roundStart = System.nanoTime();
+            int from = every == 0 ? 0 : r * every;
+            int to = every == 0 ? Integer.MAX_VALUE : from + every;
+            Broadcast<ModelState> state = sc.broadcast(ModelState.of(net));
+            RoundTask task = new RoundTask(renderedConfig, state, studentArchitecture, teacher, epoch, from, to,
+                    partitionCount, failure);
+            sc.setJobDescription("epoch " + epoch + (rounds > 1 ? ", round " + (r + 1) + "/" + rounds : ""));
+            RoundResult result = partitions.mapPartitionsWithIndex(task, true)
+                    .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge);
+            if (result.average.contributions() != partitionCount) {
+                throw new IllegalStateException("epoch " + epoch + ": " + result.average.contributions()
+                        + " partition results for " + partitionCount + " partitions");
+            }
+            if (result.examples > 0) {
+                result.average.mean().applyTo(net);
+            }
+            state.destroy();
+            examples += result.examples;
+            lossSum += result.lossSum;
+            syncSeconds += (System.nanoTime() - roundStart) / 1e9 - result.maxTaskSeconds;
+        }
+        return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount);
+    }
+
+    @Override
+    public void close() {
+        if (partitions != null) {
+            partitions.unpersist(false);
+        }
+        if (teacher != null) {
+            teacher.destroy();
+        }
+        if (studentArchitecture != null) {
+            studentArchitecture.destroy();
+        }
+    }
+
+    /** One task of a round: trains the executor's copy of the student on its cached partition. */
+    static final class RoundTask implements Function2<Integer, Iterator<LabeledImages>, Iterator<RoundResult>> {
+        private static final long serialVersionUID = 1L;
+        private final String config;
+        private final Broadcast<ModelState> state;
+        private final Broadcast<String> architecture;
+        private final Broadcast<byte[]> teacher;
+        private final int epoch;
+        private final int from;
+        private final int to;
+        private final int partitions;
+        private final String failure;
+
+        RoundTask(String config, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
+                  int epoch, int from, int to, int partitions, String failure) {
+            this.config = config;
+            this.state = state;
+            this.architecture = architecture;
+            this.teacher = teacher;
+            this.epoch = epoch;
+            this.from = from;
+            this.to = to;
+            this.partitions = partitions;
+            this.failure = failure;
+        }
+
+        @Override
+        public Iterator<RoundResult> call(Integer index, Iterator<LabeledImages> data) {
+            LabeledImages partition = data.next();
+            JobSettings s = new JobSettings(JobConfig.parse(config, "the job configuration"));
+            ComputationGraph student = ExecutorModels.borrowStudent(architecture.id(), architecture.value());
+            ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowTeacher(teacher.id(), teacher.value());
+            try {
+                state.value().applyTo(student);
+                PartitionTrainer trainer = new PartitionTrainer(s, new TeacherTargets(teacherNet, s.featureStages()));
+                int batches = trainer.minibatchesPerEpoch(partition.size());
+                Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, s.logEvery());
+                String label = partitions == 1 ? "" : "partition " + (index + 1) + "/" + partitions;
+                PartitionTrainer.Outcome outcome = trainer.train(student, partition, index, epoch, from, to,
+                        progress, label, b -> injectFailure(index, b, batches));
+                return List.of(new RoundResult().add(ModelState.of(student), outcome)).iterator();
+            } finally {
+                ExecutorModels.giveBackStudent(architecture.id(), student);
+                if (teacherNet != null) {
+                    ExecutorModels.giveBackTeacher(teacher.id(), teacherNet);
+                }
+            }
+        }
+
+        private void injectFailure(int index, int batch, int batches) {
+            if (failure.isEmpty()) {
+                return;
+            }
+            String[] f = failure.split(":");
+            int attempt = TaskContext.get().attemptNumber();
+            if (Integer.parseInt(f[0]) == epoch && Integer.parseInt(f[1]) == index
+                    && attempt < Integer.parseInt(f[2]) && batch == Math.max(1, batches / 2)) {
+                throw new IllegalStateException("injected failure (" + INJECT_FAILURE + "=" + failure + ") in epoch "
+                        + epoch + ", partition " + index + ", attempt " + attempt + ", after minibatch " + batch);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.spikekd.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.serializer.KryoSerializer;
+import org.spikekd.config.JobSettings;
+
+/**
+ * Starts the Spark context of a SpikeKD job. Under {@code spark-submit} the master and every
+ * {@code --conf} come from spark-submit; run directly, the job's {@code spark.master} is used (an
+ * embedded {@code local[*]} Spark by default). Either way Kryo serializes everything the job ships,
+ * with registration required so that an unregistered class is an error, not a slow surprise.
+ */
+public final class SparkContexts {
+    private SparkContexts() {}
+
+    public static JavaSparkContext start(JobSettings settings, String appName) {
+        SparkConf conf = new SparkConf(true); // spark.* system properties, as spark-submit sets them
+        conf.setIfMissing("spark.master", settings.sparkMaster());
+        conf.setIfMissing("spark.app.name", appName);
+        conf.set("spark.serializer", KryoSerializer.class.getName());
+        conf.set("spark.kryo.registrationRequired", "true");
+        conf.set("spark.kryo.registrator", SpikeKdKryoRegistrator.class.getName());
+        // a model's state (parameters and optimizer moments) is one Kryo object of many MB
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        conf.setIfMissing("spark.driver.maxResultSize", "0");
+        conf.setIfMissing("spark.task.maxFailures", Integer.toString(settings.taskMaxFailures()));
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        String master = conf.get("spark.master");
+        if (master.matches("local\\[(\\*|\\d+)]")) {
+            // a local master retries a failed task only if its URL says so: local[N,maxFailures]
+            conf.set("spark.master", master.replace("]", "," + conf.get("spark.task.maxFailures") + "]"));
+        } else if (master.equals("local")) {
+            conf.set("spark.master", "local[1," + conf.get("spark.task.maxFailures") + "]");
+        }
+        return new JavaSparkContext(conf);
+    }
+
+    public static boolean isLocal(JavaSparkContext sc) {
+        return sc.sc().isLocal();
+    }
+}

@@ -1,0 +1,39 @@
+package org.spikekd.train;
+
+import java.io.IOException;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * How a {@link TrainingRun} trains one epoch: in this JVM ({@link LocalEpochTrainer}), or spread
+ * over Spark executors with the students averaged (the driver's {@code EpochAveragingTrainer}).
+ * Everything else about a run (data, model, evaluation, metrics, checkpoints) is the same.
+ */
+public interface EpochTrainer extends AutoCloseable {
+
+    /** What an epoch did, for the metrics. */
+    final class EpochStats {
+        public final long examples;
+        public final double lossSum;
+        public final double seconds;
+        /** Seconds spent shipping and averaging models (0 in one JVM). */
+        public final double syncSeconds;
+        public final int partitions;
+
+        public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions) {
+            this.examples = examples;
+            this.lossSum = lossSum;
+            this.seconds = seconds;
+            this.syncSeconds = syncSeconds;
+            this.partitions = partitions;
+        }
+    }
+
+    /** Called once before the first epoch with what is trained, on what, from which teacher. */
+    void prepare(TrainingJob job) throws IOException;
+
+    /** Trains epoch {@code epoch} (1-based), starting from {@code net}'s state and leaving the result in it. */
+    EpochStats trainEpoch(ComputationGraph net, int epoch) throws IOException;
+
+    @Override
+    default void close() {}
+}

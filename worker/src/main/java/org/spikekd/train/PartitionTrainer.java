@@ -1,0 +1,104 @@
+package org.spikekd.train;
+
+import java.io.Serializable;
+import java.util.function.IntConsumer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.config.JobSettings;
+import org.spikekd.data.LabeledImages;
+import org.spikekd.data.Minibatches;
+import org.spikekd.distill.TeacherTargets;
+
+/**
+ * Trains one copy of a network on one partition of the training data: the executor's half of
+ * distributed training (dl4j-spark calls this a TrainingWorker), and all of local training, which
+ * is the one-partition case. Everything random in a pass (the shuffle, augmentation, Poisson
+ * spikes) is seeded from the job seed, the epoch and the partition, so a pass is reproducible
+ * wherever and however often it runs: a retried task redoes exactly the work of the failed one.
+ */
+public final class PartitionTrainer {
+
+    /** What a pass over minibatches did. */
+    public static final class Outcome implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        public final long examples;
+        public final int minibatches;
+        public final double lossSum;
+        public final double seconds;
+
+        public Outcome(long examples, int minibatches, double lossSum, double seconds) {
+            this.examples = examples;
+            this.minibatches = minibatches;
+            this.lossSum = lossSum;
+            this.seconds = seconds;
+        }
+    }
+
+    private final JobSettings settings;
+    private final TeacherTargets targets;
+
+    public PartitionTrainer(JobSettings settings, TeacherTargets targets) {
+        this.settings = settings;
+        this.targets = targets;
+    }
+
+    /** Minibatches in one epoch of a partition of {@code examples} examples. */
+    public int minibatchesPerEpoch(int examples) {
+        return (examples + settings.batchSize() - 1) / settings.batchSize();
+    }
+
+    /**
+     * Trains {@code net} on minibatches {@code [fromBatch, toBatch)} of epoch {@code epoch} (1-based)
+     * of {@code partition}, whose index is {@code partitionIndex}.
+     *
+     * @param afterBatch called with the 1-based number of each finished minibatch (progress, and
+     *     the tests' injected failures)
+     */
+    public Outcome train(ComputationGraph net, LabeledImages partition, int partitionIndex, int epoch,
+                         int fromBatch, int toBatch, Progress progress, String progressLabel, IntConsumer afterBatch) {
+        int batches = minibatchesPerEpoch(partition.size());
+        LearningRateSchedule schedule = settings.schedule(batches);
+        Minibatches minibatches = new Minibatches(partition, settings.batchSize(),
+                shuffleSeed(settings.seed(), epoch, partitionIndex), settings.augmentation());
+        minibatches.skip(fromBatch);
+        // Poisson encoding draws from ND4J's (per-thread) generator
+        Nd4j.getRandom().setSeed(shuffleSeed(settings.seed(), epoch, partitionIndex) * 31 + fromBatch);
+        double lossSum = 0;
+        long seen = 0;
+        long start = System.nanoTime();
+        double currentRate = Double.NaN;
+        int b = fromBatch;
+        while (b < toBatch && minibatches.hasNext()) {
+            Minibatches.Batch batch = minibatches.next();
+            double rate = schedule.at((long) (epoch - 1) * batches + b);
+            if (rate != currentRate) {
+                net.setLearningRate(rate);
+                currentRate = rate;
+            }
+            net.fit(new MultiDataSet(new INDArray[] {batch.features}, targets.labels(batch.features, batch.labels)));
+            double loss = net.score();
+            if (!Double.isFinite(loss)) {
+                throw new IllegalStateException("training diverged: loss is " + loss + " at epoch " + epoch
+                        + ", minibatch " + (b + 1) + (progressLabel.isEmpty() ? "" : " of " + progressLabel)
+                        + "; lower train.learning-rate or widen surrogate.alpha");
+            }
+            lossSum += loss * batch.size();
+            seen += batch.size();
+            b++;
+            if (progress != null) {
+                progress.batch(progressLabel.isEmpty() ? "train" : "train " + progressLabel, epoch,
+                        settings.epochs(), b, batches, lossSum / seen, seen / ((System.nanoTime() - start) / 1e9));
+            }
+            afterBatch.accept(b);
+        }
+        return new Outcome(seen, b - fromBatch, lossSum, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The seed of one epoch's pass over one partition. */
+    static long shuffleSeed(long seed, int epoch, int partitionIndex) {
+        return seed * 1_000_003L + epoch + 7_919L * partitionIndex;
+    }
+}
