@@ -120,7 +120,7 @@ public final class TrainingRun {
         ComputationGraph net;
         int done = 0;
         if (resumeFrom == null) {
-            net = buildNetwork(s, role, train, teacher, featureStages);
+            net = newNetwork(s, train, teacher);
             run = RunDirectory.create(runPath(s, role, s.architecture().describe()));
             run.writeAtomically("config.conf", config.render());
         } else {
@@ -128,7 +128,7 @@ public final class TrainingRun {
             RunDirectory.Checkpoint checkpoint = run.lastCheckpoint();
             if (checkpoint == null) {
                 progress.line("no checkpoint yet in " + run.path() + ": starting from epoch 1");
-                net = buildNetwork(s, role, train, teacher, featureStages);
+                net = newNetwork(s, train, teacher);
             } else {
                 net = ModelFile.load(checkpoint.model).network;
                 done = checkpoint.epoch;
@@ -189,8 +189,10 @@ public final class TrainingRun {
         return new Result(run.path(), run.model(), lastTest, energy, history, net);
     }
 
-    private static ComputationGraph buildNetwork(JobSettings s, NetworkRole role, LabeledImages train,
-                                                 ComputationGraph teacher, List<Integer> featureStages) {
+    /** The untrained network a run starts from (its initialization follows train.seed). */
+    public static ComputationGraph newNetwork(JobSettings s, LabeledImages train, ComputationGraph teacher) {
+        NetworkRole role = s.role();
+        List<Integer> featureStages = s.featureStages();
         double[][] norm = train.channelMeanAndStd();
         NetworkFactory factory = new NetworkFactory(s.architecture(), role)
                 .input(train.channels(), train.height(), train.width()).classes(train.classes().size())

@@ -1,0 +1,249 @@
+package org.spikekd.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.config.JobConfig;
+import org.spikekd.config.JobSettings;
+import org.spikekd.data.LabeledImages;
+import org.spikekd.distill.TeacherTargets;
+import org.spikekd.train.EpochTrainer;
+import org.spikekd.train.LocalEpochTrainer;
+import org.spikekd.train.ModelFile;
+import org.spikekd.train.ModelState;
+import org.spikekd.train.ModelStateAverage;
+import org.spikekd.train.PartitionTrainer;
+import org.spikekd.train.Progress;
+import org.spikekd.train.TrainingJob;
+import org.spikekd.train.TrainingRun;
+
+/**
+ * Distributed training on a real (embedded, local[2]) Spark against training in one JVM: one
+ * partition gives what local training gives; k partitions give the example-weighted mean of k
+ * local trainings from the same start; a task that fails mid-epoch and is retried changes nothing;
+ * a run killed after an epoch and resumed ends where an uninterrupted run ends.
+ */
+class EpochAveragingTrainerTest {
+    static final String FASHION = "/usr/share/datasets/fashion-mnist";
+    static final double TOLERANCE = 2e-5;
+
+    @TempDir static Path runs;
+    static JavaSparkContext sc;
+    static String teacherModel;
+    static final AtomicInteger failedTasks = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        teacherModel = TrainingRun.local(JobConfig.load(null, List.of(
+                "data.path=" + FASHION, "data.train-limit=600", "data.test-limit=200", "model.role=teacher",
+                "model.vgg.stages=[[8],[16]]", "model.vgg.hidden=[32]", "train.epochs=1",
+                "run.dir=\"" + runs + "\"", "run.name=teacher")), quiet()).run().model;
+        sc = SparkContexts.start(settings(job()), "EpochAveragingTrainerTest");
+        sc.sc().addSparkListener(new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (!end.taskInfo().successful()) {
+                    failedTasks.incrementAndGet();
+                }
+            }
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+
+    static Progress quiet() {
+        return new Progress(new PrintStream(new ByteArrayOutputStream()), false, 1000);
+    }
+
+    /** A small KD student job; {@code more} overrides. */
+    static JobConfig job(String... more) {
+        List<String> all = new ArrayList<>(List.of(
+                "data.path=" + FASHION, "data.train-limit=601", "data.test-limit=200", "model.role=student",
+                "model.vgg.stages=[[8],[16]]", "model.vgg.hidden=[32]", "encoding.time-steps=2",
+                "train.batch-size=32", "train.epochs=1", "train.seed=3", "train.schedule=cosine",
+                "distill.teacher=\"" + teacherModel + "\"", "spark.master=\"local[2]\"",
+                "spark.task-max-failures=3", "run.dir=\"" + runs + "\""));
+        all.addAll(List.of(more));
+        return JobConfig.load(null, all);
+    }
+
+    static JobSettings settings(JobConfig config) {
+        return new JobSettings(config).validate();
+    }
+
+    static TrainingJob trainingJob(JobConfig config) throws Exception {
+        JobSettings s = settings(config);
+        LabeledImages train = s.dataset().load(true).first(s.trainLimit());
+        return new TrainingJob(config, s, train, ModelFile.load(teacherModel).network, List.of(), quiet());
+    }
+
+    /** k copies trained on their partitions from {@code start}, averaged by example count: the expected result. */
+    static ModelState localMean(TrainingJob job, ComputationGraph start, int k, int epoch, int from, int to) {
+        PartitionTrainer trainer = new PartitionTrainer(job.settings,
+                new TeacherTargets(job.teacher, job.featureStages));
+        ModelStateAverage average = new ModelStateAverage();
+        for (int i = 0; i < k; i++) {
+            ComputationGraph copy = copyOf(start);
+            PartitionTrainer.Outcome o = trainer.train(copy, job.train.partition(i, k), i, epoch, from, to,
+                    null, "", b -> { });
+            average.add(ModelState.of(copy), o.examples);
+        }
+        return average.mean();
+    }
+
+    /** A copy with the same parameters, optimizer state and iteration count (clone() drops the count). */
+    static ComputationGraph copyOf(ComputationGraph net) {
+        ComputationGraph copy = net.clone();
+        ModelState.of(net).applyTo(copy);
+        return copy;
+    }
+
+    static void assertSameState(ModelState expected, ComputationGraph actual) {
+        ModelState a = ModelState.of(actual);
+        assertEquals(expected.iterationCount, a.iterationCount, "iteration count");
+        assertClose(expected.parameters, a.parameters, "parameters");
+        assertClose(expected.updaterState, a.updaterState, "optimizer state");
+    }
+
+    static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + " length");
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.max(1.0, Math.abs(expected[i])));
+        }
+        assertTrue(worst < TOLERANCE, what + " differ by up to " + worst);
+    }
+
+    static boolean differ(ModelState a, ModelState b) {
+        for (int i = 0; i < a.parameters.length; i++) {
+            if (Math.abs(a.parameters[i] - b.parameters[i]) > 1e-3) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void onePartitionGivesLocalTraining() throws Exception {
+        TrainingJob job = trainingJob(job("spark.partitions=1"));
+        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        ComputationGraph local = start.clone();
+        ComputationGraph distributed = start.clone();
+        try (LocalEpochTrainer trainer = new LocalEpochTrainer()) {
+            trainer.prepare(job);
+            trainer.trainEpoch(local, 1);
+        }
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            EpochTrainer.EpochStats stats = trainer.trainEpoch(distributed, 1);
+            assertEquals(601, stats.examples);
+            assertEquals(1, stats.partitions);
+        }
+        assertTrue(differ(ModelState.of(start), ModelState.of(local)), "training changed the student");
+        assertSameState(ModelState.of(local), distributed);
+    }
+
+    @Test
+    void kPartitionsGiveTheExampleWeightedMeanOfLocalTrainings() throws Exception {
+        TrainingJob job = trainingJob(job("spark.partitions=3"));
+        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        ModelState expected = localMean(job, start, 3, 1, 0, Integer.MAX_VALUE);
+        ComputationGraph distributed = start.clone();
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            EpochTrainer.EpochStats stats = trainer.trainEpoch(distributed, 1);
+            assertEquals(601, stats.examples, "partitions of 200, 200 and 201 examples");
+            assertEquals(3, stats.partitions);
+        }
+        assertSameState(expected, distributed);
+    }
+
+    @Test
+    void averagingEveryKMinibatchesAveragesEachRound() throws Exception {
+        // 2 partitions of 300/301 examples = 10 minibatches each; averaging every 4 = rounds of 4, 4, 2
+        TrainingJob job = trainingJob(job("spark.partitions=2", "spark.averaging-every=4"));
+        ComputationGraph expected = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        ComputationGraph distributed = copyOf(expected);
+        for (int from = 0; from < 10; from += 4) {
+            localMean(job, expected, 2, 1, from, from + 4).applyTo(expected);
+        }
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            assertEquals(601, trainer.trainEpoch(distributed, 1).examples);
+        }
+        assertSameState(ModelState.of(expected), distributed);
+    }
+
+    @Test
+    void aTaskThatFailsMidEpochIsCountedOnce() throws Exception {
+        TrainingJob job = trainingJob(job("spark.partitions=3"));
+        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        ModelState expected = localMean(job, start, 3, 1, 0, Integer.MAX_VALUE);
+        ComputationGraph distributed = start.clone();
+        int failedBefore = failedTasks.get();
+        sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "1:1:1"); // partition 1, first attempt
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            assertEquals(601, trainer.trainEpoch(distributed, 1).examples);
+        } finally {
+            sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, null);
+        }
+        long deadline = System.currentTimeMillis() + 10_000; // listener events arrive asynchronously
+        while (failedTasks.get() == failedBefore && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(failedBefore + 1, failedTasks.get(), "the injected failure happened once and was retried");
+        assertSameState(expected, distributed);
+    }
+
+    @Test
+    void aResumedRunEndsWhereAnUninterruptedRunEnds() throws Exception {
+        JobConfig config = job("spark.partitions=2", "train.epochs=2", "run.name=uninterrupted");
+        TrainingRun.Result uninterrupted = new TrainingRun(config, quiet(), new EpochAveragingTrainer(sc)).run();
+
+        JobConfig interruptedJob = job("spark.partitions=2", "train.epochs=2", "run.name=interrupted");
+        sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "2:0:99"); // epoch 2 fails for good
+        try {
+            assertThrows(Exception.class,
+                    () -> new TrainingRun(interruptedJob, quiet(), new EpochAveragingTrainer(sc)).run());
+        } finally {
+            sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, null);
+        }
+        Path dir = runs.resolve("interrupted");
+        assertTrue(Files.readString(dir.resolve("checkpoint.json")).contains("\"epoch\" : 1"));
+        assertEquals(1, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+        assertTrue(Files.notExists(dir.resolve("summary.json")));
+
+        TrainingRun.Result resumed = new TrainingRun(TrainingRun.configOf(dir.toString()), quiet(),
+                new EpochAveragingTrainer(sc)).resumeFrom(dir.toString()).run();
+        assertSameState(ModelState.of(uninterrupted.network), resumed.network);
+        assertEquals(uninterrupted.test.accuracy, resumed.test.accuracy, 1e-9);
+        assertEquals(2, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+        assertTrue(Files.exists(dir.resolve("checkpoint-epoch-0002.zip")));
+        assertTrue(Files.notExists(dir.resolve("checkpoint-epoch-0001.zip")), "older checkpoints are dropped");
+    }
+}
