@@ -3,14 +3,15 @@ package org.spikekd.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.spikekd.config.JobSettings;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
-import org.spikekd.eval.Evaluator;
 import org.spikekd.train.ModelFile;
+import org.spikekd.spark.DistributedEvaluator;
+import org.spikekd.spark.SparkContexts;
 import org.spikekd.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +38,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "500")
     int batchSize;
 
+    @Option(names = "--partitions", defaultValue = "0",
+            description = "Split the evaluation over N Spark tasks; 0 = the model's spark.partitions rule "
+                    + "(1 on a local master, Spark's default parallelism on a cluster).")
+    int partitions;
+
     @Override
     public Integer call() throws Exception {
         ModelFile m = ModelFile.load(model);
@@ -47,11 +53,17 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (format != null) {
             job = job.with("data.format=" + format);
         }
-        DatasetLoader loader = new JobSettings(job).dataset();
-        LabeledImages test = loader.load(false).first(limit);
-        EvaluationResult r = Evaluator.evaluate(m.network, test, batchSize);
+        job = job.with("data.test-limit=" + limit);
+        JobSettings settings = new JobSettings(job);
+        settings.dataset();
+        EvaluationResult r;
+        try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD evaluate")) {
+            r = DistributedEvaluator.evaluate(sc, m.network, job,
+                    SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.partitions()), batchSize);
+        }
+        LabeledImages probe = settings.dataset().load(false).first(1);
         EnergyEstimate energy = EnergyEstimate.of(m.network,
-                InputType.convolutional(test.height(), test.width(), test.channels()), r.firingRates);
+                InputType.convolutional(probe.height(), probe.width(), probe.channels()), r.firingRates);
         System.err.printf("model %s on %d examples of %s%n", model, r.examples, job.raw().getString("data.path"));
         System.err.printf("accuracy %.4f, loss %.4f%n", r.accuracy, r.loss);
         r.firingRates.forEach((layer, rate) -> System.err.printf("  firing rate %-10s %.4f%n", layer, rate));

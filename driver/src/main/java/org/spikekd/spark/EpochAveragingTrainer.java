@@ -61,11 +61,10 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         this.job = job;
         JobSettings s = job.settings;
         renderedConfig = job.config.render();
-        int k = s.partitions() > 0 ? s.partitions() : (sc.sc().isLocal() ? 1 : sc.defaultParallelism());
-        partitionCount = Math.min(k, job.train.size());
-        partitions = TrainingPartitions.cache(sc, renderedConfig, partitionCount);
+        partitionCount = Math.min(SparkContexts.partitions(sc, s.partitions()), job.train.size());
+        partitions = DatasetPartitions.cache(sc, renderedConfig, partitionCount, true);
         long start = System.nanoTime();
-        List<Integer> sizes = TrainingPartitions.sizes(partitions);
+        List<Integer> sizes = DatasetPartitions.sizes(partitions);
         long total = sizes.stream().mapToLong(Integer::longValue).sum();
         if (total != job.train.size()) {
             throw new IOException("the executors read " + total + " training examples from " + s.datasetPath()
@@ -162,8 +161,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         public Iterator<RoundResult> call(Integer index, Iterator<LabeledImages> data) {
             LabeledImages partition = data.next();
             JobSettings s = new JobSettings(JobConfig.parse(config, "the job configuration"));
-            ComputationGraph student = ExecutorModels.borrowStudent(architecture.id(), architecture.value());
-            ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowTeacher(teacher.id(), teacher.value());
+            ComputationGraph student = ExecutorModels.borrowBuilt("student", architecture.id(), architecture.value());
+            ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored("teacher", teacher.id(), teacher.value());
             try {
                 state.value().applyTo(student);
                 PartitionTrainer trainer = new PartitionTrainer(s, new TeacherTargets(teacherNet, s.featureStages()));
@@ -174,9 +173,9 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                         progress, label, b -> injectFailure(index, b, batches));
                 return List.of(new RoundResult().add(ModelState.of(student), outcome)).iterator();
             } finally {
-                ExecutorModels.giveBackStudent(architecture.id(), student);
+                ExecutorModels.giveBack("student", architecture.id(), student);
                 if (teacherNet != null) {
-                    ExecutorModels.giveBackTeacher(teacher.id(), teacherNet);
+                    ExecutorModels.giveBack("teacher", teacher.id(), teacherNet);
                 }
             }
         }

@@ -25,32 +25,35 @@ final class ExecutorModels {
 
     private ExecutorModels() {}
 
-    /** A teacher restored from its model bytes (one broadcast per run). */
-    static ComputationGraph borrowTeacher(long broadcastId, byte[] modelBytes) {
-        return borrow("teacher-" + broadcastId, () -> {
+    /** A network restored from model-file bytes (the teacher, or a model to evaluate), broadcast once. */
+    static ComputationGraph borrowRestored(String kind, long broadcastId, byte[] modelBytes) {
+        return borrow(kind + "-" + broadcastId, () -> {
             try {
                 return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(modelBytes), false);
             } catch (IOException e) {
-                throw new UncheckedIOException("could not restore the teacher on this executor", e);
+                throw new UncheckedIOException("could not restore the " + kind + " on this executor", e);
             }
         });
     }
 
-    /** A student built from its configuration (one broadcast per run); its parameters are the caller's to set. */
-    static ComputationGraph borrowStudent(long broadcastId, String configurationJson) {
-        return borrow("student-" + broadcastId, () -> {
+    /** A network built from its configuration (the student), broadcast once; its parameters are the caller's to set. */
+    static ComputationGraph borrowBuilt(String kind, long broadcastId, String configurationJson) {
+        return borrow(kind + "-" + broadcastId, () -> {
             ComputationGraph net = new ComputationGraph(ComputationGraphConfiguration.fromJson(configurationJson));
             net.init();
             return net;
         });
     }
 
-    static void giveBackTeacher(long broadcastId, ComputationGraph net) {
-        giveBack("teacher-" + broadcastId, net);
-    }
-
-    static void giveBackStudent(long broadcastId, ComputationGraph net) {
-        giveBack("student-" + broadcastId, net);
+    /** Returns a borrowed network for the next task on this executor. */
+    static void giveBack(String kind, long broadcastId, ComputationGraph net) {
+        synchronized (IDLE) {
+            IDLE.computeIfAbsent(kind + "-" + broadcastId, k -> new ArrayDeque<>()).push(net);
+            while (IDLE.size() > KEEP) {
+                String eldest = IDLE.keySet().iterator().next();
+                IDLE.remove(eldest);
+            }
+        }
     }
 
     private static ComputationGraph borrow(String key, Supplier<ComputationGraph> create) {
@@ -61,15 +64,5 @@ final class ExecutorModels {
             }
         }
         return create.get();
-    }
-
-    private static void giveBack(String key, ComputationGraph net) {
-        synchronized (IDLE) {
-            IDLE.computeIfAbsent(key, k -> new ArrayDeque<>()).push(net);
-            while (IDLE.size() > KEEP) {
-                String eldest = IDLE.keySet().iterator().next();
-                IDLE.remove(eldest);
-            }
-        }
     }
 }

@@ -36,7 +36,11 @@ public final class SparkContexts {
         return new JavaSparkContext(conf);
     }
 
-    public static boolean isLocal(JavaSparkContext sc) {
-        return sc.sc().isLocal();
+    /**
+     * The number of partitions for {@code configured} (spark.partitions): itself if set, else 1 on
+     * a local master (ND4J already uses every core) and Spark's default parallelism on a cluster.
+     */
+    public static int partitions(JavaSparkContext sc, int configured) {
+        return configured > 0 ? configured : (sc.sc().isLocal() ? 1 : sc.defaultParallelism());
     }
 }

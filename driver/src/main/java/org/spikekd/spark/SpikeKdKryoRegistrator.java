@@ -2,6 +2,7 @@ package org.spikekd.spark;
 
 import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.spikekd.eval.EvaluationTally;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.ModelStateAverage;
 import org.spikekd.train.PartitionTrainer;
@@ -24,6 +25,9 @@ public final class SpikeKdKryoRegistrator implements KryoRegistrator {
         kryo.register(PartitionTrainer.Outcome.class);
         kryo.register(RoundResult.class);
         kryo.register(RoundResult[].class);
+        kryo.register(int[][].class);
+        kryo.register(EvaluationTally.class);
+        kryo.register(EvaluationTally[].class);
         kryo.register(java.util.LinkedHashMap.class);
         kryo.register(java.util.HashMap.class);
         kryo.register(java.util.ArrayList.class);

@@ -25,6 +25,8 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.distill.TeacherTargets;
+import org.spikekd.eval.EvaluationResult;
+import org.spikekd.eval.Evaluator;
 import org.spikekd.train.EpochTrainer;
 import org.spikekd.train.LocalEpochTrainer;
 import org.spikekd.train.ModelFile;
@@ -145,6 +147,24 @@ class EpochAveragingTrainerTest {
             }
         }
         return false;
+    }
+
+    @Test
+    void distributedEvaluationAddsUpToLocalEvaluation() throws Exception {
+        TrainingJob job = trainingJob(job());
+        ComputationGraph student = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        for (ComputationGraph model : List.of(job.teacher, student)) {
+            JobSettings s = job.settings;
+            EvaluationResult local = Evaluator.evaluate(model, s.dataset().load(false).first(s.testLimit()), 64);
+            EvaluationResult distributed = DistributedEvaluator.evaluate(sc, model, job.config, 3, 64);
+            assertEquals(200, distributed.examples);
+            assertEquals(local.accuracy, distributed.accuracy, 1e-12);
+            assertEquals(local.loss, distributed.loss, 1e-6);
+            assertTrue(java.util.Arrays.deepEquals(local.confusion, distributed.confusion), "confusion matrices");
+            assertEquals(local.firingRates.keySet(), distributed.firingRates.keySet());
+            local.firingRates.forEach((layer, rate) ->
+                    assertEquals(rate, distributed.firingRates.get(layer), 1e-9, "firing rate of " + layer));
+        }
     }
 
     @Test

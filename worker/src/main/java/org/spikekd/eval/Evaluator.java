@@ -1,6 +1,5 @@
 package org.spikekd.eval;
 
-import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -17,11 +16,15 @@ public final class Evaluator {
 
     public static EvaluationResult evaluate(ComputationGraph net, LabeledImages data, int batchSize) {
         long start = System.nanoTime();
+        EvaluationTally tally = tally(net, data, batchSize);
+        return tally.result((System.nanoTime() - start) / 1e9);
+    }
+
+    /** The counts of evaluating {@code net} on {@code data}, to merge with other parts' counts. */
+    public static EvaluationTally tally(ComputationGraph net, LabeledImages data, int batchSize) {
         SpikeStatistics.reset(net);
         int k = data.classes().size();
-        int[][] confusion = new int[k][k];
-        int correct = 0;
-        double lossSum = 0;
+        EvaluationTally tally = new EvaluationTally(data.classes());
         Minibatches batches = new Minibatches(data, batchSize, null, Augmentation.NONE);
         while (batches.hasNext()) {
             Minibatches.Batch b = batches.next();
@@ -35,17 +38,11 @@ public final class Evaluator {
             INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
             INDArray logP = shifted.subiColumnVector(logSum);
             for (int i = 0; i < b.size(); i++) {
-                int p = predicted.getInt(i);
                 int t = b.classIndices[i];
-                confusion[t][p]++;
-                if (p == t) {
-                    correct++;
-                }
-                lossSum -= logP.getDouble(i, t);
+                tally.count(t, predicted.getInt(i), -logP.getDouble(i, t));
             }
         }
-        Map<String, Double> rates = SpikeStatistics.rates(net);
-        return new EvaluationResult(data.size(), correct / (double) data.size(), lossSum / data.size(),
-                confusion, data.classes(), rates, (System.nanoTime() - start) / 1e9);
+        tally.spikes(SpikeStatistics.meters(net));
+        return tally;
     }
 }

@@ -18,6 +18,14 @@ public final class FiringRateMeter {
         return neuronSteps == 0 ? Double.NaN : spikes / neuronSteps;
     }
 
+    public synchronized double spikes() {
+        return spikes;
+    }
+
+    public synchronized long neuronSteps() {
+        return neuronSteps;
+    }
+
     public synchronized void reset() {
         spikes = 0;
         neuronSteps = 0;

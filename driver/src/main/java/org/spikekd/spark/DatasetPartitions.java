@@ -10,25 +10,26 @@ import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
 
 /**
- * The training split as an RDD of {@code k} partitions, each read by the executor that first
+ * A split of the job's dataset (training or test) as an RDD of {@code k} partitions, each read by the executor that first
  * computes it (through the Hadoop FileSystem API, so from hdfs:// as well as file://) and then kept
  * in that executor's memory: later epochs run where the data already is, and nothing is shuffled.
+ * {@code train.limit} / {@code test.limit} apply.
  * Partition i holds examples [i*n/k, (i+1)*n/k) of the split, the same slices wherever computed.
  */
-final class TrainingPartitions {
-    private TrainingPartitions() {}
+final class DatasetPartitions {
+    private DatasetPartitions() {}
 
-    static JavaRDD<LabeledImages> cache(JavaSparkContext sc, String renderedConfig, int k) {
+    static JavaRDD<LabeledImages> cache(JavaSparkContext sc, String renderedConfig, int k, boolean train) {
         List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             indices.add(i);
         }
         JavaRDD<LabeledImages> rdd = sc.parallelize(indices, k).mapPartitionsWithIndex((index, ignored) -> {
             JobSettings s = new JobSettings(JobConfig.parse(renderedConfig, "the job configuration"));
-            LabeledImages all = s.dataset().load(true).first(s.trainLimit());
+            LabeledImages all = s.dataset().load(train).first(train ? s.trainLimit() : s.testLimit());
             return List.of(all.partition(index, k)).iterator();
         }, true);
-        rdd.setName("training data, " + k + " partitions");
+        rdd.setName((train ? "training" : "test") + " data, " + k + " partitions");
         return rdd.persist(StorageLevel.MEMORY_ONLY());
     }
 

@@ -1,0 +1,50 @@
+package org.spikekd.spark;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.spikekd.config.JobConfig;
+import org.spikekd.data.LabeledImages;
+import org.spikekd.eval.EvaluationResult;
+import org.spikekd.eval.EvaluationTally;
+import org.spikekd.eval.Evaluator;
+
+/**
+ * Evaluates a model over a dataset's test split on the cluster: the model is broadcast once, each
+ * executor reads and evaluates its partitions, and the counts (correct predictions, loss, confusion
+ * matrix, spikes per layer) are added up in a tree. The result equals evaluating in one JVM.
+ */
+public final class DistributedEvaluator {
+    private DistributedEvaluator() {}
+
+    /**
+     * @param data a job configuration whose data.* keys name the dataset (test split, data.test-limit)
+     */
+    public static EvaluationResult evaluate(JavaSparkContext sc, ComputationGraph model, JobConfig data,
+                                            int partitions, int batchSize) throws IOException {
+        long start = System.nanoTime();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(model, bytes, false);
+        Broadcast<byte[]> shipped = sc.broadcast(bytes.toByteArray());
+        JavaRDD<LabeledImages> parts = DatasetPartitions.cache(sc, data.render(), partitions, false);
+        try {
+            sc.setJobDescription("evaluate");
+            EvaluationTally tally = parts.map(part -> {
+                ComputationGraph net = ExecutorModels.borrowRestored("model", shipped.id(), shipped.value());
+                try {
+                    return Evaluator.tally(net, part, batchSize);
+                } finally {
+                    ExecutorModels.giveBack("model", shipped.id(), net);
+                }
+            }).treeAggregate(new EvaluationTally(), EvaluationTally::merge, EvaluationTally::merge);
+            return tally.result((System.nanoTime() - start) / 1e9);
+        } finally {
+            parts.unpersist(false);
+            shipped.destroy();
+        }
+    }
+}
