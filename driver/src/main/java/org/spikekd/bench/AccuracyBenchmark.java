@@ -58,7 +58,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         all.add("run.name=" + name);
         all.addAll(List.of(settings));
         System.err.println("[bench] training " + name);
-        return TrainingRun.local(JobConfig.load(null, all), Progress.toStderr(200)).run();
+        return org.spikekd.cli.TrainCommand.train(JobConfig.load(null, all), null, Progress.toStderr(200));
     }
 
     private static Map<String, Object> figures(TrainingRun.Result r) {

@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 /** {@code spikekd bench NAME}: benchmarks that print progress to stderr and JSON last on stdout. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: progress on stderr, one JSON object of figures as the last stdout line.",
-        subcommands = {org.spikekd.bench.ThroughputBenchmark.class, org.spikekd.bench.AccuracyBenchmark.class})
+        subcommands = {org.spikekd.bench.ThroughputBenchmark.class, org.spikekd.bench.AccuracyBenchmark.class,
+                org.spikekd.bench.ScalingBenchmark.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -43,7 +43,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Trains one run on a Spark context of its own (continuing {@code resume} if not null). */
-    static TrainingRun.Result train(JobConfig config, String resume, Progress progress) throws Exception {
+    public static TrainingRun.Result train(JobConfig config, String resume, Progress progress) throws Exception {
         JobSettings settings = new JobSettings(config).validate();
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD train")) {
             TrainingRun run = new TrainingRun(config, progress, new EpochAveragingTrainer(sc));

@@ -30,15 +30,16 @@ public final class DistributedEvaluator {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(model, bytes, false);
         Broadcast<byte[]> shipped = sc.broadcast(bytes.toByteArray());
+        String key = java.util.UUID.randomUUID() + "-model";
         JavaRDD<LabeledImages> parts = DatasetPartitions.cache(sc, data.render(), partitions, false);
         try {
             sc.setJobDescription("evaluate");
             EvaluationTally tally = parts.map(part -> {
-                ComputationGraph net = ExecutorModels.borrowRestored("model", shipped.id(), shipped.value());
+                ComputationGraph net = ExecutorModels.borrowRestored(key, shipped.value());
                 try {
                     return Evaluator.tally(net, part, batchSize);
                 } finally {
-                    ExecutorModels.giveBack("model", shipped.id(), net);
+                    ExecutorModels.giveBack(key, net);
                 }
             }).treeAggregate(new EvaluationTally(), EvaluationTally::merge, EvaluationTally::merge);
             return tally.result((System.nanoTime() - start) / 1e9);

@@ -44,6 +44,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     public static final String INJECT_FAILURE = "spark.spikekd.inject-failure";
 
     private final JavaSparkContext sc;
+    /** Names this run's networks in the executors' {@link ExecutorModels}. */
+    private final String runKey = java.util.UUID.randomUUID().toString();
     private TrainingJob job;
     private String renderedConfig;
     private JavaRDD<LabeledImages> partitions;
@@ -98,7 +100,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             int from = every == 0 ? 0 : r * every;
             int to = every == 0 ? Integer.MAX_VALUE : from + every;
             Broadcast<ModelState> state = sc.broadcast(ModelState.of(net));
-            RoundTask task = new RoundTask(renderedConfig, state, studentArchitecture, teacher, epoch, from, to,
+            RoundTask task = new RoundTask(runKey, renderedConfig, state, studentArchitecture, teacher, epoch, from, to,
                     partitionCount, failure);
             sc.setJobDescription("epoch " + epoch + (rounds > 1 ? ", round " + (r + 1) + "/" + rounds : ""));
             RoundResult result = partitions.mapPartitionsWithIndex(task, true)
@@ -134,6 +136,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     /** One task of a round: trains the executor's copy of the student on its cached partition. */
     static final class RoundTask implements Function2<Integer, Iterator<LabeledImages>, Iterator<RoundResult>> {
         private static final long serialVersionUID = 1L;
+        private final String runKey;
         private final String config;
         private final Broadcast<ModelState> state;
         private final Broadcast<String> architecture;
@@ -144,8 +147,9 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         private final int partitions;
         private final String failure;
 
-        RoundTask(String config, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
+        RoundTask(String runKey, String config, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
                   int epoch, int from, int to, int partitions, String failure) {
+            this.runKey = runKey;
             this.config = config;
             this.state = state;
             this.architecture = architecture;
@@ -161,8 +165,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         public Iterator<RoundResult> call(Integer index, Iterator<LabeledImages> data) {
             LabeledImages partition = data.next();
             JobSettings s = new JobSettings(JobConfig.parse(config, "the job configuration"));
-            ComputationGraph student = ExecutorModels.borrowBuilt("student", architecture.id(), architecture.value());
-            ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored("teacher", teacher.id(), teacher.value());
+            ComputationGraph student = ExecutorModels.borrowBuilt(runKey + "-student", architecture.value());
+            ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored(runKey + "-teacher", teacher.value());
             try {
                 state.value().applyTo(student);
                 PartitionTrainer trainer = new PartitionTrainer(s, new TeacherTargets(teacherNet, s.featureStages()));
@@ -173,9 +177,9 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                         progress, label, b -> injectFailure(index, b, batches));
                 return List.of(new RoundResult().add(ModelState.of(student), outcome)).iterator();
             } finally {
-                ExecutorModels.giveBack("student", architecture.id(), student);
+                ExecutorModels.giveBack(runKey + "-student", student);
                 if (teacherNet != null) {
-                    ExecutorModels.giveBack("teacher", teacher.id(), teacherNet);
+                    ExecutorModels.giveBack(runKey + "-teacher", teacherNet);
                 }
             }
         }

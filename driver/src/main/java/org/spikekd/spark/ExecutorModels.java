@@ -17,7 +17,8 @@ import org.deeplearning4j.util.ModelSerializer;
  * executor (not per task or minibatch) and the student is built once, then only given new
  * parameters each round. A network is lent to one task at a time (DL4J networks are not
  * thread-safe) and given back when the task ends; tasks running at once in one executor get
- * copies of their own. Only the models of the most recent broadcasts are kept.
+ * copies of their own. Keys are unique per run (broadcast ids are not: they restart with every
+ * Spark context, and an executor JVM may outlive one). Only the most recently used models are kept.
  */
 final class ExecutorModels {
     private static final int KEEP = 8;
@@ -26,19 +27,19 @@ final class ExecutorModels {
     private ExecutorModels() {}
 
     /** A network restored from model-file bytes (the teacher, or a model to evaluate), broadcast once. */
-    static ComputationGraph borrowRestored(String kind, long broadcastId, byte[] modelBytes) {
-        return borrow(kind + "-" + broadcastId, () -> {
+    static ComputationGraph borrowRestored(String key, byte[] modelBytes) {
+        return borrow(key, () -> {
             try {
                 return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(modelBytes), false);
             } catch (IOException e) {
-                throw new UncheckedIOException("could not restore the " + kind + " on this executor", e);
+                throw new UncheckedIOException("could not restore model " + key + " on this executor", e);
             }
         });
     }
 
     /** A network built from its configuration (the student), broadcast once; its parameters are the caller's to set. */
-    static ComputationGraph borrowBuilt(String kind, long broadcastId, String configurationJson) {
-        return borrow(kind + "-" + broadcastId, () -> {
+    static ComputationGraph borrowBuilt(String key, String configurationJson) {
+        return borrow(key, () -> {
             ComputationGraph net = new ComputationGraph(ComputationGraphConfiguration.fromJson(configurationJson));
             net.init();
             return net;
@@ -46,9 +47,9 @@ final class ExecutorModels {
     }
 
     /** Returns a borrowed network for the next task on this executor. */
-    static void giveBack(String kind, long broadcastId, ComputationGraph net) {
+    static void giveBack(String key, ComputationGraph net) {
         synchronized (IDLE) {
-            IDLE.computeIfAbsent(kind + "-" + broadcastId, k -> new ArrayDeque<>()).push(net);
+            IDLE.computeIfAbsent(key, k -> new ArrayDeque<>()).push(net);
             while (IDLE.size() > KEEP) {
                 String eldest = IDLE.keySet().iterator().next();
                 IDLE.remove(eldest);

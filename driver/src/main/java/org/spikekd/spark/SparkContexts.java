@@ -15,7 +15,13 @@ public final class SparkContexts {
     private SparkContexts() {}
 
     public static JavaSparkContext start(JobSettings settings, String appName) {
+        return start(settings, appName, java.util.Map.of());
+    }
+
+    /** As {@link #start(JobSettings, String)}, with more Spark settings (they win over the job's). */
+    public static JavaSparkContext start(JobSettings settings, String appName, java.util.Map<String, String> more) {
         SparkConf conf = new SparkConf(true); // spark.* system properties, as spark-submit sets them
+        more.forEach(conf::set);
         conf.setIfMissing("spark.master", settings.sparkMaster());
         conf.setIfMissing("spark.app.name", appName);
         conf.set("spark.serializer", KryoSerializer.class.getName());

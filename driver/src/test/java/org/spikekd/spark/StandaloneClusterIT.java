@@ -27,8 +27,8 @@ import org.spikekd.train.TrainingRun;
 /**
  * End to end on a real Spark standalone cluster: {@code deploy/cluster start} (a master and two
  * workers, each its own JVM, on 127.0.0.1), {@code deploy/submit} of the shaded application jar
- * through spark-submit to train a KD student on a Fashion-MNIST subset over two executors, then
- * {@code deploy/cluster stop}, whatever happened.
+ * through spark-submit to train a KD student on a Fashion-MNIST subset over two executors, one of
+ * which is killed mid-training, then {@code deploy/cluster stop}, whatever happened.
  */
 class StandaloneClusterIT {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
@@ -37,7 +37,7 @@ class StandaloneClusterIT {
     @TempDir Path dir;
 
     @Test
-    void trainsAKdStudentOnATwoWorkerCluster() throws Exception {
+    void trainsAKdStudentOnATwoWorkerClusterThroughTheLossOfAnExecutor() throws Exception {
         String teacher = TrainingRun.local(JobConfig.load(null, List.of(
                 "data.path=" + FASHION, "data.train-limit=3000", "data.test-limit=500", "model.role=teacher",
                 "model.vgg.stages=[[16],[32]]", "model.vgg.hidden=[64]", "train.epochs=2",
@@ -48,32 +48,47 @@ class StandaloneClusterIT {
         Map<String, String> env = Map.of("SPIKEKD_CLUSTER_HOME", home.toString(),
                 "SPIKEKD_MASTER_PORT", Integer.toString(freePort()), "SPIKEKD_UI_PORT", Integer.toString(freePort()));
         try {
-            String start = run(env, 600, "deploy/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "4g");
-            String master = start.lines().filter(l -> l.startsWith("spark://")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no master URL in: " + start));
+            String started = run(env, 600, "deploy/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "4g");
+            String master = started.lines().filter(l -> l.startsWith("spark://")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no master URL in: " + started));
             List<Integer> pids = pids(home);
             assertEquals(3, pids.size(), "a master and two workers");
 
-            String out = run(env, 900, "deploy/submit", "--master", master, "--", "train",
+            File log = File.createTempFile("spikekd-submit", ".log");
+            Process submit = start(env, log, "deploy/submit", "--master", master, "--", "train",
                     "--set", "data.path=" + FASHION, "--set", "data.train-limit=3000", "--set", "data.test-limit=500",
                     "--set", "model.vgg.stages=[[16],[32]]", "--set", "model.vgg.hidden=[64]",
-                    "--set", "encoding.time-steps=4", "--set", "train.epochs=2", "--set", "spark.partitions=2",
-                    "--set", "spark.averaging-every=10",
+                    "--set", "encoding.time-steps=4", "--set", "train.epochs=3", "--set", "spark.partitions=2",
+                    "--set", "spark.averaging-every=4",
                     "--set", "distill.teacher=\"" + teacher + "\"",
                     "--set", "run.dir=\"" + dir + "\"", "--set", "run.name=cluster-kd");
+            // once the partitions are cached and training has begun, kill one executor's JVM: its
+            // tasks and cached partition are lost, Spark reruns them elsewhere, and the run must
+            // still finish with one contribution per partition
+            waitFor(log, "partitions of", 300);
+            Thread.sleep(5000);
+            ProcessHandle executor = ProcessHandle.allProcesses()
+                    .filter(ph -> ph.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                    .filter(ph -> ph.parent().map(w -> pids.contains((int) w.pid())).orElse(false))
+                    .findFirst().orElseThrow(() -> new AssertionError("no executor process found"));
+            assertTrue(executor.destroyForcibly(), "killed executor " + executor.pid());
+            String out = finish(submit, log, 900, "deploy/submit");
+            assertTrue(out.contains("Lost executor"), "the driver saw the executor die:\n" + out);
             assertTrue(out.contains("spark: spark://127.0.0.1"), "ran on the standalone master:\n" + out);
 
             Path run = dir.resolve("cluster-kd");
             for (String f : List.of("config.conf", "metrics.jsonl", "model.zip", "checkpoint.json",
-                    "checkpoint-epoch-0002.zip", "summary.json")) {
+                    "checkpoint-epoch-0003.zip", "summary.json")) {
                 assertTrue(Files.isRegularFile(run.resolve(f)), f + " in the run directory");
             }
             List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
-            assertEquals(2, metrics.size());
-            JsonNode last = RunDirectory.JSON.readTree(metrics.get(1));
+            assertEquals(3, metrics.size());
+            JsonNode last = RunDirectory.JSON.readTree(metrics.get(2));
             assertEquals(2, last.get("partitions").asInt());
             double accuracy = RunDirectory.JSON.readTree(run.resolve("summary.json").toFile())
                     .get("test").get("accuracy").asDouble();
+            System.err.println("[it] KD student on the cluster: test accuracy " + accuracy + " after "
+                    + metrics.size() + " epochs, one executor killed");
             assertTrue(accuracy > 0.6, "KD student accuracy on the cluster " + accuracy);
 
             // each worker ran an executor of the application (work/<app>/<executor id>/)
@@ -112,24 +127,43 @@ class StandaloneClusterIT {
         }
     }
 
-    /** Runs a project script; returns its stdout, fails with its output if it fails. */
+    /** Runs a project script; returns its stdout and stderr, fails with them if it fails. */
     static String run(Map<String, String> env, int timeoutSeconds, String... command) throws Exception {
+        File log = File.createTempFile("spikekd-it", ".log");
+        return finish(start(env, log, command), log, timeoutSeconds, command[0]);
+    }
+
+    /** Starts a project script with stdout and stderr going to {@code log}. */
+    static Process start(Map<String, String> env, File log, String... command) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(command));
         cmd.set(0, ROOT.resolve(command[0]).toString());
-        File log = File.createTempFile("spikekd-it", ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectError(log);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(log);
         pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
+        return pb.start();
+    }
+
+    static String finish(Process p, File log, int timeoutSeconds, String what) throws Exception {
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            fail(String.join(" ", command) + " timed out; stderr:\n" + tail(log));
+            fail(what + " timed out; output:\n" + tail(log));
         }
+        String out = Files.readString(log.toPath());
         if (p.exitValue() != 0) {
-            fail(String.join(" ", command) + " exited " + p.exitValue() + "; stdout:\n" + out + "\nstderr:\n" + tail(log));
+            fail(what + " exited " + p.exitValue() + "; output:\n" + tail(log));
         }
-        return out + tail(log);
+        return out;
+    }
+
+    static void waitFor(File log, String text, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (!Files.readString(log.toPath()).contains(text)) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("no '" + text + "' within " + seconds + " s; output:\n" + tail(log));
+            }
+            Thread.sleep(200);
+        }
     }
 
     static String tail(File log) throws IOException {

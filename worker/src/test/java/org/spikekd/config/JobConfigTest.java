@@ -94,6 +94,10 @@ class JobConfigTest {
         "data.format | parquet",
         "data.train-limit | -5",
         "data.augment.random-crop-padding | -1",
+        "spark.master | ''",
+        "spark.partitions | -2",
+        "spark.averaging-every | -1",
+        "spark.task-max-failures | 0",
     })
     void aBadValueIsAnErrorNamingTheKey(String key, String value) {
         JobConfig c = JobConfig.load(null, List.of(key + "=" + value));
