@@ -30,10 +30,8 @@ public final class AccuracyBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
-        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("benchmark", "accuracy");
-        figures.put("environment", BenchmarkOutput.environment());
+        String stamp = BenchmarkOutput.stamp();
+        Map<String, Object> figures = BenchmarkOutput.begin("accuracy");
         String teacherPath = teacherModel;
         if (teacherPath == null) {
             TrainingRun.Result t = run("teacher-" + stamp, "model.role=teacher",

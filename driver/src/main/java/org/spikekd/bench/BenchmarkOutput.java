@@ -12,6 +12,19 @@ import org.spikekd.train.RunDirectory;
 final class BenchmarkOutput {
     private BenchmarkOutput() {}
 
+    /** The figures of benchmark {@code name}, begun with its name and the environment. */
+    static Map<String, Object> begin(String name) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("benchmark", name);
+        figures.put("environment", environment());
+        return figures;
+    }
+
+    /** A timestamp for naming a benchmark's runs. */
+    static String stamp() {
+        return java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
     static Map<String, Object> environment() {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("java", System.getProperty("java.version"));

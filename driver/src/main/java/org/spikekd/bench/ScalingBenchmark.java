@@ -45,10 +45,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
-        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("benchmark", "scaling");
-        figures.put("environment", BenchmarkOutput.environment());
+        String stamp = BenchmarkOutput.stamp();
+        Map<String, Object> figures = BenchmarkOutput.begin("scaling");
         figures.put("train_examples", trainLimit);
         figures.put("epochs", epochs);
 

@@ -208,11 +208,21 @@ class EpochAveragingTrainerTest {
         assertSameState(ModelState.of(local), distributed);
     }
 
+    /** Three partitions of 200, 200 and 201 examples: the job, its start, and the expected mean after epoch 1. */
+    record ThreePartitions(TrainingJob job, ComputationGraph start, ModelState expected) {
+        static ThreePartitions make() throws Exception {
+            TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3"));
+            ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+            return new ThreePartitions(job, start, localMean(job, start, 3, 1, 0, Integer.MAX_VALUE));
+        }
+    }
+
     @Test
     void kPartitionsGiveTheExampleWeightedMeanOfLocalTrainings() throws Exception {
-        TrainingJob job = trainingJob(job("spark.partitions=3"));
-        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
-        ModelState expected = localMean(job, start, 3, 1, 0, Integer.MAX_VALUE);
+        ThreePartitions three = ThreePartitions.make();
+        TrainingJob job = three.job();
+        ComputationGraph start = three.start();
+        ModelState expected = three.expected();
         ComputationGraph distributed = copyOf(start);
         try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
             trainer.prepare(job);
@@ -245,10 +255,10 @@ class EpochAveragingTrainerTest {
 
     @Test
     void aTaskThatFailsMidEpochIsCountedOnce() throws Exception {
-        TrainingJob job = trainingJob(job("spark.partitions=3"));
-        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
-        ModelState expected = localMean(job, start, 3, 1, 0, Integer.MAX_VALUE);
-        ComputationGraph distributed = copyOf(start);
+        ThreePartitions three = ThreePartitions.make();
+        TrainingJob job = three.job();
+        ModelState expected = three.expected();
+        ComputationGraph distributed = copyOf(three.start());
         int failedBefore = failedTasks.get();
         sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "1:1:1"); // partition 1, first attempt
         try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
