@@ -143,8 +143,11 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
     private String startCluster() throws Exception {
         String out = script("start", "--workers", "2", "--cores", "1", "--memory", "6g");
-        return out.lines().filter(l -> l.startsWith("spark://")).findFirst()
-                .orElseThrow(() -> new IOException("deploy/cluster start printed no master URL"));
+        java.util.regex.Matcher url = java.util.regex.Pattern.compile("spark://[^\\s]+").matcher(out);
+        if (!url.find()) {
+            throw new IOException("deploy/cluster start printed no master URL");
+        }
+        return url.group();
     }
 
     private void stopCluster() throws Exception {

@@ -49,8 +49,9 @@ class StandaloneClusterIT {
                 "SPIKEKD_MASTER_PORT", Integer.toString(freePort()), "SPIKEKD_UI_PORT", Integer.toString(freePort()));
         try {
             String started = run(env, 600, "deploy/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "4g");
-            String master = started.lines().filter(l -> l.startsWith("spark://")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no master URL in: " + started));
+            java.util.regex.Matcher url = java.util.regex.Pattern.compile("spark://127\\.0\\.0\\.1:\\d+").matcher(started);
+            assertTrue(url.find(), "no master URL in: " + started);
+            String master = url.group();
             List<Integer> pids = pids(home);
             assertEquals(3, pids.size(), "a master and two workers");
 
