@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
@@ -20,6 +21,12 @@ final class DatasetPartitions {
     private DatasetPartitions() {}
 
     static JavaRDD<LabeledImages> cache(JavaSparkContext sc, String renderedConfig, int k, boolean train) {
+        return cache(sc, renderedConfig, k, train, null);
+    }
+
+    /** As above, counting each read of a partition from the file system in {@code reads}. */
+    static JavaRDD<LabeledImages> cache(JavaSparkContext sc, String renderedConfig, int k, boolean train,
+                                        LongAccumulator reads) {
         List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             indices.add(i);
@@ -27,6 +34,9 @@ final class DatasetPartitions {
         JavaRDD<LabeledImages> rdd = sc.parallelize(indices, k).mapPartitionsWithIndex((index, ignored) -> {
             JobSettings s = new JobSettings(JobConfig.parse(renderedConfig, "the job configuration"));
             LabeledImages all = s.dataset().load(train).first(train ? s.trainLimit() : s.testLimit());
+            if (reads != null) {
+                reads.add(1);
+            }
             return List.of(all.partition(index, k)).iterator();
         }, true);
         rdd.setName((train ? "training" : "test") + " data, " + k + " partitions");

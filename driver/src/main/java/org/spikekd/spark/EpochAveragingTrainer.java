@@ -9,6 +9,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.spikekd.config.JobConfig;
@@ -53,6 +54,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     private int maxBatches;
     private Broadcast<byte[]> teacher;
     private Broadcast<String> studentArchitecture;
+    /** Reads of training partitions from the file system: one per partition unless an executor is lost. */
+    private LongAccumulator partitionReads;
 
     public EpochAveragingTrainer(JavaSparkContext sc) {
         this.sc = sc;
@@ -64,7 +67,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         JobSettings s = job.settings;
         renderedConfig = job.config.render();
         partitionCount = Math.min(SparkContexts.partitions(sc, s.partitions()), job.train.size());
-        partitions = DatasetPartitions.cache(sc, renderedConfig, partitionCount, true);
+        partitionReads = sc.sc().longAccumulator("training partitions read");
+        partitions = DatasetPartitions.cache(sc, renderedConfig, partitionCount, true, partitionReads);
         long start = System.nanoTime();
         List<Integer> sizes = DatasetPartitions.sizes(partitions);
         long total = sizes.stream().mapToLong(Integer::longValue).sum();
@@ -118,6 +122,11 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             syncSeconds += (System.nanoTime() - roundStart) / 1e9 - result.maxTaskSeconds;
         }
         return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount);
+    }
+
+    /** How often training partitions were read from the file system so far (cached: once each). */
+    public long partitionReads() {
+        return partitionReads == null ? 0 : partitionReads.value();
     }
 
     @Override

@@ -249,6 +249,8 @@ class EpochAveragingTrainerTest {
         try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
             trainer.prepare(job);
             assertEquals(601, trainer.trainEpoch(distributed, 1).examples);
+            // three rounds of two tasks, and each partition was read from disk once: cached
+            assertEquals(2, trainer.partitionReads(), "partitions read from the file system");
         }
         assertSameState(ModelState.of(expected), distributed);
     }
