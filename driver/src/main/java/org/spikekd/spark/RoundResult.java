@@ -16,14 +16,12 @@ final class RoundResult implements Serializable {
 
     final ModelStateAverage average = new ModelStateAverage();
     long examples;
-    int minibatches;
     double lossSum;
     double maxTaskSeconds;
 
     RoundResult add(ModelState trained, PartitionTrainer.Outcome outcome) {
         average.add(trained, outcome.examples);
         examples += outcome.examples;
-        minibatches += outcome.minibatches;
         lossSum += outcome.lossSum;
         maxTaskSeconds = Math.max(maxTaskSeconds, outcome.seconds);
         return this;
@@ -32,7 +30,6 @@ final class RoundResult implements Serializable {
     RoundResult merge(RoundResult other) {
         average.merge(other.average);
         examples += other.examples;
-        minibatches += other.minibatches;
         lossSum += other.lossSum;
         maxTaskSeconds = Math.max(maxTaskSeconds, other.maxTaskSeconds);
         return this;

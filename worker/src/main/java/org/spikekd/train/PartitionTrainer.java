@@ -25,13 +25,11 @@ public final class PartitionTrainer {
         private static final long serialVersionUID = 1L;
 
         public final long examples;
-        public final int minibatches;
         public final double lossSum;
         public final double seconds;
 
-        public Outcome(long examples, int minibatches, double lossSum, double seconds) {
+        public Outcome(long examples, double lossSum, double seconds) {
             this.examples = examples;
-            this.minibatches = minibatches;
             this.lossSum = lossSum;
             this.seconds = seconds;
         }
@@ -94,7 +92,7 @@ public final class PartitionTrainer {
             }
             afterBatch.accept(b);
         }
-        return new Outcome(seen, b - fromBatch, lossSum, (System.nanoTime() - start) / 1e9);
+        return new Outcome(seen, lossSum, (System.nanoTime() - start) / 1e9);
     }
 
     /** The seed of one epoch's pass over one partition. */
