@@ -1,12 +1,10 @@
 package org.spikekd.spark;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.eval.EvaluationResult;
@@ -27,9 +25,7 @@ public final class DistributedEvaluator {
     public static EvaluationResult evaluate(JavaSparkContext sc, ComputationGraph model, JobConfig data,
                                             int partitions, int batchSize) throws IOException {
         long start = System.nanoTime();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ModelSerializer.writeModel(model, bytes, false);
-        Broadcast<byte[]> shipped = sc.broadcast(bytes.toByteArray());
+        Broadcast<byte[]> shipped = ExecutorModels.broadcast(sc, model);
         String key = java.util.UUID.randomUUID() + "-model";
         JavaRDD<LabeledImages> parts = DatasetPartitions.cache(sc, data.render(), partitions, false);
         try {

@@ -1,6 +1,5 @@
 package org.spikekd.spark;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
@@ -11,7 +10,6 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
@@ -80,9 +78,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)",
                 sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9));
         if (job.teacher != null) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ModelSerializer.writeModel(job.teacher, bytes, false);
-            teacher = sc.broadcast(bytes.toByteArray());
+            teacher = ExecutorModels.broadcast(sc, job.teacher);
         }
     }
 

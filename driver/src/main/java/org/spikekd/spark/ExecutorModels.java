@@ -1,6 +1,7 @@
 package org.spikekd.spark;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
@@ -8,6 +9,8 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -25,6 +28,16 @@ final class ExecutorModels {
     private static final Map<String, Deque<ComputationGraph>> IDLE = new LinkedHashMap<>(16, 0.75f, true);
 
     private ExecutorModels() {}
+
+    /**
+     * Broadcasts a trained network (the teacher, or a model to evaluate) as model-file bytes, for
+     * {@link #borrowRestored} on the executors. Without its optimizer state: nothing updates it.
+     */
+    static Broadcast<byte[]> broadcast(JavaSparkContext sc, ComputationGraph net) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(net, bytes, false);
+        return sc.broadcast(bytes.toByteArray());
+    }
 
     /** A network restored from model-file bytes (the teacher, or a model to evaluate), broadcast once. */
     static ComputationGraph borrowRestored(String key, byte[] modelBytes) {
