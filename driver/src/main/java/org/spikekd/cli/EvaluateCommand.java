@@ -4,9 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.spikekd.config.JobSettings;
-import org.spikekd.data.LabeledImages;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.train.ModelFile;
@@ -61,9 +59,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             r = DistributedEvaluator.evaluate(sc, m.network, job,
                     SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.partitions()), batchSize);
         }
-        LabeledImages probe = settings.dataset().load(false).first(1);
-        EnergyEstimate energy = EnergyEstimate.of(m.network,
-                InputType.convolutional(probe.height(), probe.width(), probe.channels()), r.firingRates);
+        EnergyEstimate energy = EnergyEstimate.of(m.network, r.input, r.firingRates);
         System.err.printf("model %s on %d examples of %s%n", model, r.examples, job.raw().getString("data.path"));
         System.err.printf("accuracy %.4f, loss %.4f%n", r.accuracy, r.loss);
         r.firingRates.forEach((layer, rate) -> System.err.printf("  firing rate %-10s %.4f%n", layer, rate));

@@ -3,6 +3,7 @@ package org.spikekd.eval;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 
 /** What evaluating a model on a dataset found. */
 public final class EvaluationResult {
@@ -15,16 +16,19 @@ public final class EvaluationResult {
     public final List<String> classes;
     /** Mean spikes per neuron per step, by spiking layer (empty for an ANN). */
     public final Map<String, Double> firingRates;
+    /** The shape of the images evaluated (what the energy estimate needs). */
+    public final InputType input;
     public final double seconds;
 
     public EvaluationResult(int examples, double accuracy, double loss, int[][] confusion, List<String> classes,
-                            Map<String, Double> firingRates, double seconds) {
+                            Map<String, Double> firingRates, InputType input, double seconds) {
         this.examples = examples;
         this.accuracy = accuracy;
         this.loss = loss;
         this.confusion = confusion;
         this.classes = classes;
         this.firingRates = firingRates;
+        this.input = input;
         this.seconds = seconds;
     }
 

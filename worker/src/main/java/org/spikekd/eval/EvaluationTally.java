@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.spikekd.data.LabeledImages;
 import org.spikekd.neuron.FiringRateMeter;
 
 /**
@@ -17,6 +19,8 @@ public final class EvaluationTally implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private String[] classes;
+    /** Channels, height and width of the images evaluated. */
+    private int[] imageShape;
     private long examples;
     private long correct;
     private double lossSum;
@@ -28,9 +32,10 @@ public final class EvaluationTally implements Serializable {
     public EvaluationTally() {
     }
 
-    EvaluationTally(List<String> classes) {
-        this.classes = classes.toArray(new String[0]);
-        this.confusion = new int[classes.size()][classes.size()];
+    EvaluationTally(LabeledImages data) {
+        this.classes = data.classes().toArray(new String[0]);
+        this.imageShape = new int[] {data.channels(), data.height(), data.width()};
+        this.confusion = new int[classes.length][classes.length];
     }
 
     void count(int trueClass, int predicted, double loss) {
@@ -61,12 +66,14 @@ public final class EvaluationTally implements Serializable {
         }
         if (classes == null) {
             classes = other.classes.clone();
+            imageShape = other.imageShape.clone();
             confusion = new int[classes.length][classes.length];
             layers = other.layers.clone();
             spikes = new double[layers.length];
             neuronSteps = new long[layers.length];
         }
-        if (!Arrays.equals(classes, other.classes) || !Arrays.equals(layers, other.layers)) {
+        if (!Arrays.equals(classes, other.classes) || !Arrays.equals(imageShape, other.imageShape)
+                || !Arrays.equals(layers, other.layers)) {
             throw new IllegalArgumentException("cannot merge tallies of different models or datasets");
         }
         examples += other.examples;
@@ -97,6 +104,6 @@ public final class EvaluationTally implements Serializable {
             rates.put(layers[i], neuronSteps[i] == 0 ? Double.NaN : spikes[i] / neuronSteps[i]);
         }
         return new EvaluationResult((int) examples, correct / (double) examples, lossSum / examples, confusion,
-                List.of(classes), rates, seconds);
+                List.of(classes), rates, InputType.convolutional(imageShape[1], imageShape[2], imageShape[0]), seconds);
     }
 }

@@ -24,7 +24,7 @@ public final class Evaluator {
     public static EvaluationTally tally(ComputationGraph net, LabeledImages data, int batchSize) {
         SpikeStatistics.reset(net);
         int k = data.classes().size();
-        EvaluationTally tally = new EvaluationTally(data.classes());
+        EvaluationTally tally = new EvaluationTally(data);
         Minibatches batches = new Minibatches(data, batchSize, null, Augmentation.NONE);
         while (batches.hasNext()) {
             Minibatches.Batch b = batches.next();

@@ -175,8 +175,7 @@ public final class TrainingRun {
             progress.line("all " + s.epochs() + " epochs were already done; evaluating the last checkpoint");
             lastTest = Evaluator.evaluate(net, test, s.evalBatchSize());
         }
-        EnergyEstimate energy = EnergyEstimate.of(net, InputType.convolutional(train.height(), train.width(),
-                train.channels()), lastTest.firingRates);
+        EnergyEstimate energy = EnergyEstimate.of(net, lastTest.input, lastTest.firingRates);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("role", role.name().toLowerCase());
         summary.put("architecture", arch);
