@@ -105,13 +105,6 @@ public final class RunDirectory {
         writeAtomically(name, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
     }
 
-    /** Saves a model file (network, optimizer state, job configuration) atomically. */
-    public void saveModel(String name, ComputationGraph net, JobConfig config) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ModelFile.write(net, config, bytes);
-        writeAtomically(name, bytes.toByteArray());
-    }
-
     /**
      * Appends one epoch's metrics. The whole file is rewritten and renamed into place (HDFS cannot
      * append everywhere, and the file is small).
@@ -155,10 +148,18 @@ public final class RunDirectory {
         writeAtomically("metrics.jsonl", sb.toString());
     }
 
-    /** Writes the checkpoint after {@code epoch}, then points checkpoint.json at it, then drops older ones. */
+    /**
+     * Saves the model after {@code epoch} (network, optimizer state, job configuration; serialized
+     * once) as model.zip and as that epoch's checkpoint, then points checkpoint.json at the
+     * checkpoint, then drops older ones.
+     */
     public void saveCheckpoint(int epoch, ComputationGraph net, JobConfig config) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelFile.write(net, config, bytes);
+        byte[] model = bytes.toByteArray();
+        writeAtomically("model.zip", model);
         String name = String.format("checkpoint-epoch-%04d.zip", epoch);
-        saveModel(name, net, config);
+        writeAtomically(name, model);
         Map<String, Object> pointer = new LinkedHashMap<>();
         pointer.put("epoch", epoch);
         pointer.put("model", name);

@@ -163,7 +163,6 @@ public final class TrainingRun {
             m.put("eval_seconds", trainResult.seconds + lastTest.seconds);
             m.put("learning_rate", s.schedule(1).at(epoch - 1L));
             run.appendMetrics(m);
-            run.saveModel("model.zip", net, config);
             run.saveCheckpoint(epoch, net, config);
             history.add(m);
             progress.line(String.format("epoch %d/%d: train loss %.4f, train acc %.4f, test acc %.4f, %.0f samples/s%s",
