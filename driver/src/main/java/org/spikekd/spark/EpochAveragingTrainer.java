@@ -64,9 +64,11 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         this.job = job;
         JobSettings s = job.settings;
         renderedConfig = job.config.render();
-        partitionCount = Math.min(SparkContexts.partitions(sc, s.partitions()), job.train.size());
+        int wanted = Math.min(SparkContexts.partitions(sc, s.partitions()), job.train.size());
         partitionReads = sc.sc().longAccumulator("training partitions read");
-        partitions = DatasetPartitions.cache(sc, renderedConfig, partitionCount, true, partitionReads);
+        partitions = DatasetPartitions.cache(sc, renderedConfig, wanted, true, partitionReads);
+        // a sharded dataset has no more partitions than shards
+        partitionCount = partitions.getNumPartitions();
         long start = System.nanoTime();
         List<Integer> sizes = DatasetPartitions.sizes(partitions);
         long total = sizes.stream().mapToLong(Integer::longValue).sum();
@@ -75,8 +77,9 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                     + ", the driver " + job.train.size() + ": do all executors see the same dataset?");
         }
         maxBatches = sizes.stream().mapToInt(n -> (n + s.batchSize() - 1) / s.batchSize()).max().orElse(0);
-        job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)",
-                sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9));
+        job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)%s",
+                sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9,
+                partitionCount < wanted ? " (" + wanted + " wanted; the dataset has fewer shards)" : ""));
         if (job.teacher != null) {
             teacher = ExecutorModels.broadcast(sc, job.teacher);
         }

@@ -36,6 +36,7 @@ public final class JobSettings {
         augmentation();
         trainLimit();
         testLimit();
+        evalSplit();
         role();
         architecture();
         // the settings of the architecture and neuron not chosen are checked too, so that a
@@ -126,6 +127,16 @@ public final class JobSettings {
     public int trainLimit() { return intAtLeast("data.train-limit", 0); }
 
     public int testLimit() { return intAtLeast("data.test-limit", 0); }
+
+    /** The split a run evaluates after each epoch, and evaluate reads: test, or validation (shards only). */
+    public String evalSplit() {
+        String split = choice("data.eval-split", List.of("test", "validation"));
+        if (split.equals("validation") && !c.getString("data.format").equals("shards")) {
+            throw new ConfigException.BadValue("data.eval-split", "validation needs data.format = shards "
+                    + "(a dataset ingested with --validation-fraction); " + c.getString("data.format") + " has no validation split");
+        }
+        return split;
+    }
 
     public Augmentation augmentation() {
         return new Augmentation(intAtLeast("data.augment.random-crop-padding", 0),

@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.spikekd.data.shards.ShardedDataset;
 
 /**
  * Finds and reads the train or test split of a dataset directory in one of the standard layouts:
@@ -15,12 +16,14 @@ import org.apache.hadoop.fs.Path;
  *       {@code t10k-...} (MNIST, Fashion-MNIST);
  *   <li>{@code cifar10}: {@code data_batch_1..5.bin}, {@code test_batch.bin};
  *       {@code cifar100}: {@code train.bin}, {@code test.bin};
- *   <li>{@code imagefolder}: {@code train/CLASS/*.jpg} and {@code val/} or {@code test/}.
+ *   <li>{@code imagefolder}: {@code train/CLASS/*.jpg} and {@code val/} or {@code test/};
+ *   <li>{@code shards}: a sharded dataset directory made by {@code deploy/spikekd ingest}
+ *       ({@link ShardedDataset}), with a validation split if one was carved out.
  * </ul>
  */
 public final class DatasetLoader {
     /** The formats {@link #load} reads. */
-    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder");
+    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "shards");
 
     private final String format;
     private final String root;
@@ -43,6 +46,36 @@ public final class DatasetLoader {
         this.cifar100Fine = cifar100Fine;
     }
 
+    public String format() {
+        return format;
+    }
+
+    /** The dataset directory, as configured. */
+    public String root() {
+        return root;
+    }
+
+    /**
+     * The first {@code limit} examples (all if 0) of split {@code train}, {@code test} or
+     * {@code validation} (sharded datasets only). A sharded dataset reads only the shards it needs.
+     */
+    public LabeledImages load(String split, int limit) throws IOException {
+        if (format.equals("shards")) {
+            ShardedDataset dataset = ShardedDataset.open(root);
+            if (!classes.isEmpty() && !classes.equals(dataset.manifest().classes)) {
+                throw new IllegalArgumentException("data.classes " + classes + " differ from the classes of "
+                        + dataset.name() + ": " + dataset.manifest().classes + " (leave data.classes = [] for shards)");
+            }
+            return dataset.read(split, limit);
+        }
+        if (!split.equals("train") && !split.equals("test")) {
+            throw new IllegalArgumentException("a " + split + " split needs a sharded dataset (data.format = shards, "
+                    + "made by deploy/spikekd ingest --validation-fraction); " + format + " has train and test only");
+        }
+        return load(split.equals("train")).first(limit);
+    }
+
+    /** The whole train or test split of a dataset in one of the raw formats. */
     public LabeledImages load(boolean train) throws IOException {
         switch (format) {
             case "idx":
@@ -62,6 +95,8 @@ public final class DatasetLoader {
             case "cifar100":
                 return CifarReader.read(List.of(existing(train ? "train.bin" : "test.bin")), true, cifar100Fine,
                         classesOr(cifar100Fine ? 100 : 20));
+            case "shards":
+                return load(train ? "train" : "test", 0);
             default: {
                 Path dir = train ? existing("train") : firstExisting("val", "test");
                 List<String> names = classes.isEmpty() ? ImageFolderReader.classes(existing("train")) : classes;

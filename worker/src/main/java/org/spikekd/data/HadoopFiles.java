@@ -25,6 +25,16 @@ public final class HadoopFiles {
     }
 
     /**
+     * The file system of a sharded dataset: on a local disk the raw one, without Hadoop's
+     * {@code .crc} side files, since the manifest's own checksums cover every shard; any other as it is
+     * (HDFS checksums its blocks itself).
+     */
+    public static FileSystem withoutSideChecksums(FileSystem fs) {
+        return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem
+                ? ((org.apache.hadoop.fs.ChecksumFileSystem) fs).getRawFileSystem() : fs;
+    }
+
+    /**
      * How to name a path to a user and to {@link #path}: a plain absolute path for the local file
      * system, the full URI for any other.
      */

@@ -50,6 +50,11 @@ public final class LabeledImages {
 
     public int label(int i) { return labels[i]; }
 
+    /** A copy of image i's bytes, [C, H, W]. */
+    public byte[] image(int i) {
+        return Arrays.copyOfRange(pixels, i * imageSize(), (i + 1) * imageSize());
+    }
+
     /** The raw bytes of image i are pixels()[i * imageSize() ..]; not a copy. */
     byte[] pixels() { return pixels; }
 
@@ -60,6 +65,47 @@ public final class LabeledImages {
         }
         return new LabeledImages(Arrays.copyOf(pixels, n * imageSize()), Arrays.copyOf(labels, n),
                 channels, height, width, classes);
+    }
+
+    /**
+     * The images of all {@code parts} in order; they must agree on image shape and classes.
+     *
+     * @param what names the parts in an error
+     */
+    public static LabeledImages concat(List<LabeledImages> parts, String what) {
+        LabeledImages first = parts.get(0);
+        int n = 0;
+        for (LabeledImages p : parts) {
+            if (p.imageSize() != first.imageSize() || p.height != first.height || !p.classes.equals(first.classes)) {
+                throw new IllegalArgumentException(what + " differ: " + p.channels + "x" + p.height + "x" + p.width
+                        + " images of classes " + p.classes + " against " + first.channels + "x" + first.height + "x"
+                        + first.width + " of " + first.classes);
+            }
+            n += p.size();
+        }
+        if (parts.size() == 1) {
+            return first;
+        }
+        byte[] pixels = new byte[Math.multiplyExact(n, first.imageSize())];
+        int[] labels = new int[n];
+        int at = 0;
+        for (LabeledImages p : parts) {
+            System.arraycopy(p.pixels, 0, pixels, at * first.imageSize(), p.pixels.length);
+            System.arraycopy(p.labels, 0, labels, at, p.size());
+            at += p.size();
+        }
+        return new LabeledImages(pixels, labels, first.channels, first.height, first.width, first.classes);
+    }
+
+    /** The images at {@code indices}, in that order. */
+    public LabeledImages select(int[] indices) {
+        byte[] out = new byte[Math.multiplyExact(indices.length, imageSize())];
+        int[] outLabels = new int[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            System.arraycopy(pixels, indices[k] * imageSize(), out, k * imageSize(), imageSize());
+            outLabels[k] = labels[indices[k]];
+        }
+        return new LabeledImages(out, outLabels, channels, height, width, classes);
     }
 
     /** Images {@code from} (inclusive) to {@code to} (exclusive), in order: one partition's share. */

@@ -102,12 +102,12 @@ public final class TrainingRun {
         Nd4j.getRandom().setSeed(s.seed());
 
         var loader = s.dataset();
-        LabeledImages train = loader.load(true).first(s.trainLimit());
-        LabeledImages test = loader.load(false).first(s.testLimit());
+        LabeledImages train = loader.load("train", s.trainLimit());
+        LabeledImages test = loader.load(s.evalSplit(), s.testLimit());
         if (train.imageSize() != test.imageSize() || !train.classes().equals(test.classes())) {
             throw new IOException(s.datasetPath() + ": train and test splits differ in image shape or classes");
         }
-        progress.line(String.format("data: %d train / %d test images, %dx%dx%d, %d classes, from %s",
+        progress.line(String.format("data: %d train / %d " + s.evalSplit() + " images, %dx%dx%d, %d classes, from %s",
                 train.size(), test.size(), train.channels(), train.height(), train.width(),
                 train.classes().size(), s.datasetPath()));
 
@@ -153,8 +153,9 @@ public final class TrainingRun {
             m.put("epoch", epoch);
             m.put("train_loss", stats.lossSum / stats.examples);
             m.put("train_accuracy", trainResult.accuracy);
-            m.put("test_loss", lastTest.loss);
-            m.put("test_accuracy", lastTest.accuracy);
+            // named by the split evaluated, so a validation figure is never mistaken for a test one
+            m.put(s.evalSplit() + "_loss", lastTest.loss);
+            m.put(s.evalSplit() + "_accuracy", lastTest.accuracy);
             m.put("firing_rates", lastTest.firingRates);
             m.put("samples_per_second", stats.examples / stats.seconds);
             m.put("train_seconds", stats.seconds);
@@ -165,8 +166,8 @@ public final class TrainingRun {
             run.appendMetrics(m);
             run.saveCheckpoint(epoch, net, config);
             history.add(m);
-            progress.line(String.format("epoch %d/%d: train loss %.4f, train acc %.4f, test acc %.4f, %.0f samples/s%s",
-                    epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, lastTest.accuracy,
+            progress.line(String.format("epoch %d/%d: train loss %.4f, train acc %.4f, %s acc %.4f, %.0f samples/s%s",
+                    epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, s.evalSplit(), lastTest.accuracy,
                     stats.examples / stats.seconds,
                     role == NetworkRole.STUDENT ? String.format(", mean firing rate %.3f", lastTest.meanFiringRate()) : ""));
         }
@@ -181,7 +182,7 @@ public final class TrainingRun {
         summary.put("parameters", net.numParams());
         summary.put("teacher", s.teacherModel());
         summary.put("epochs", s.epochs());
-        summary.put("test", lastTest.toMap());
+        summary.put(s.evalSplit(), lastTest.toMap());
         summary.put("energy", energy.toMap());
         run.writeJson("summary.json", summary);
         return new Result(run.path(), run.model(), lastTest, energy, history, net);
