@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code spikekd evaluate}: accuracy, confusion matrix, firing rates, operations and energy. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a model on a dataset's test split: accuracy, confusion matrix, per-layer "
+        description = "Evaluate a model on a dataset's test (or validation) split: accuracy, confusion matrix, per-layer "
                 + "firing rates, MACs / synaptic operations and an energy estimate. Prints a report to "
                 + "stderr and one JSON object as the last line of stdout.")
 public final class EvaluateCommand implements Callable<Integer> {
@@ -29,6 +29,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "Dataset format; default: the model's.")
     String format;
+
+    @Option(names = "--split", paramLabel = "SPLIT",
+            description = "test, or validation (a sharded dataset ingested with --validation-fraction); default: test.")
+    String split;
 
     @Option(names = "--limit", defaultValue = "0", description = "Evaluate the first N examples only.")
     int limit;
@@ -52,15 +56,18 @@ public final class EvaluateCommand implements Callable<Integer> {
             job = job.with("data.format=" + format);
         }
         job = job.with("data.test-limit=" + limit);
+        job = job.with("data.eval-split=" + (split == null ? "test" : split));
         JobSettings settings = new JobSettings(job);
         settings.dataset();
+        settings.evalSplit();
         EvaluationResult r;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD evaluate")) {
             r = DistributedEvaluator.evaluate(sc, m.network, job,
                     SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.partitions()), batchSize);
         }
         EnergyEstimate energy = EnergyEstimate.of(m.network, r.input, r.firingRates);
-        System.err.printf("model %s on %d examples of %s%n", model, r.examples, job.raw().getString("data.path"));
+        System.err.printf("model %s on %d examples of %s (%s split)%n", model, r.examples,
+                job.raw().getString("data.path"), settings.evalSplit());
         System.err.printf("accuracy %.4f, loss %.4f%n", r.accuracy, r.loss);
         r.firingRates.forEach((layer, rate) -> System.err.printf("  firing rate %-10s %.4f%n", layer, rate));
         System.err.printf("MACs %.3e, synaptic operations %.3e, energy %.3f uJ per image%n",
@@ -75,6 +82,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model);
+        out.put("split", settings.evalSplit());
         out.putAll(r.toMap());
         out.put("energy", energy.toMap());
         System.out.println(RunDirectory.JSON.writeValueAsString(out));

@@ -3,10 +3,11 @@ package org.spikekd.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code spikekd} command line: train, evaluate, bench. */
+/** The {@code spikekd} command line: train, evaluate, ingest, bench. */
 @Command(name = "spikekd", mixinStandardHelpOptions = true, version = "SpikeKD 0.1.0",
         description = "Spiking neural networks distilled from ANN teachers.",
-        subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, BenchCommand.class, ConfigCommand.class})
+        subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, IngestCommand.class,
+                BenchCommand.class, ConfigCommand.class})
 public final class SpikeKd implements Runnable {
 
     @Override

@@ -74,7 +74,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         long total = sizes.stream().mapToLong(Integer::longValue).sum();
         if (total != job.train.size()) {
             throw new IOException("the executors read " + total + " training examples from " + s.datasetPath()
-                    + ", the driver " + job.train.size() + ": do all executors see the same dataset?");
+                    + ", the driver expected " + job.train.size() + ": do all executors see the same dataset?");
         }
         maxBatches = sizes.stream().mapToInt(n -> (n + s.batchSize() - 1) / s.batchSize()).max().orElse(0);
         job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)%s",

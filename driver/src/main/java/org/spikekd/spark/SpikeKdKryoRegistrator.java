@@ -20,6 +20,8 @@ public final class SpikeKdKryoRegistrator implements KryoRegistrator {
         kryo.register(int[].class);
         kryo.register(long[].class);
         kryo.register(String[].class);
+        // a sharded dataset's partitions: group indices, shipped in the partitions themselves
+        kryo.register(Integer[].class);
         kryo.register(ModelState.class);
         kryo.register(ModelStateAverage.class);
         kryo.register(PartitionTrainer.Outcome.class);

@@ -24,6 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.data.TrainingSplit;
 import org.spikekd.distill.TeacherTargets;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
@@ -111,10 +112,18 @@ class EpochAveragingTrainerTest {
     static TrainingJob trainingJob(JobConfig config) throws Exception {
         JobSettings s = settings(config);
         LabeledImages train = s.dataset().load(true).first(s.trainLimit());
-        return new TrainingJob(config, s, train, ModelFile.load(teacherModel).network, List.of(), quiet());
+        return new TrainingJob(config, s, TrainingSplit.of(train), ModelFile.load(teacherModel).network, List.of(), quiet());
     }
 
     /** k copies trained on their partitions from {@code start}, averaged by example count: the expected result. */
+    static LabeledImages images(TrainingJob job) {
+        try {
+            return job.train.images();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static ModelState localMean(TrainingJob job, ComputationGraph start, int k, int epoch, int from, int to) {
         return localMean(job, start, k, k, epoch, from, to);
     }
@@ -126,7 +135,7 @@ class EpochAveragingTrainerTest {
         ModelStateAverage average = new ModelStateAverage();
         for (int i = 0; i < kept; i++) {
             ComputationGraph copy = copyOf(start);
-            PartitionTrainer.Outcome o = trainer.train(copy, job.train.partition(i, k), i, epoch, from, to,
+            PartitionTrainer.Outcome o = trainer.train(copy, images(job).partition(i, k), i, epoch, from, to,
                     null, "", b -> { });
             average.add(ModelState.of(copy), o.examples);
         }

@@ -62,10 +62,7 @@ public final class DatasetLoader {
     public LabeledImages load(String split, int limit) throws IOException {
         if (format.equals("shards")) {
             ShardedDataset dataset = ShardedDataset.open(root);
-            if (!classes.isEmpty() && !classes.equals(dataset.manifest().classes)) {
-                throw new IllegalArgumentException("data.classes " + classes + " differ from the classes of "
-                        + dataset.name() + ": " + dataset.manifest().classes + " (leave data.classes = [] for shards)");
-            }
+            checkClasses(dataset);
             return dataset.read(split, limit);
         }
         if (!split.equals("train") && !split.equals("test")) {
@@ -73,6 +70,19 @@ public final class DatasetLoader {
                     + "made by deploy/spikekd ingest --validation-fraction); " + format + " has train and test only");
         }
         return load(split.equals("train")).first(limit);
+    }
+
+    /**
+     * The first {@code limit} examples (all if 0) of the training split, as the driver of a run
+     * needs it: a sharded dataset's is summarized from its manifest and read only when needed.
+     */
+    public TrainingSplit trainingSplit(int limit) throws IOException {
+        if (format.equals("shards")) {
+            ShardedDataset dataset = ShardedDataset.open(root);
+            checkClasses(dataset);
+            return TrainingSplit.of(dataset, limit);
+        }
+        return TrainingSplit.of(load("train", limit));
     }
 
     /** The whole train or test split of a dataset in one of the raw formats. */
@@ -102,6 +112,13 @@ public final class DatasetLoader {
                 List<String> names = classes.isEmpty() ? ImageFolderReader.classes(existing("train")) : classes;
                 return ImageFolderReader.read(dir, names, imageSize);
             }
+        }
+    }
+
+    private void checkClasses(ShardedDataset dataset) {
+        if (!classes.isEmpty() && !classes.equals(dataset.manifest().classes)) {
+            throw new IllegalArgumentException("data.classes " + classes + " differ from the classes of "
+                    + dataset.name() + ": " + dataset.manifest().classes + " (leave data.classes = [] for shards)");
         }
     }
 

@@ -15,6 +15,7 @@ import org.spikekd.config.JobSettings;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
+import org.spikekd.data.TrainingSplit;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
@@ -102,9 +103,10 @@ public final class TrainingRun {
         Nd4j.getRandom().setSeed(s.seed());
 
         var loader = s.dataset();
-        LabeledImages train = loader.load("train", s.trainLimit());
+        TrainingSplit train = loader.trainingSplit(s.trainLimit());
         LabeledImages test = loader.load(s.evalSplit(), s.testLimit());
-        if (train.imageSize() != test.imageSize() || !train.classes().equals(test.classes())) {
+        if (train.channels() != test.channels() || train.height() != test.height() || train.width() != test.width()
+                || !train.classes().equals(test.classes())) {
             throw new IOException(s.datasetPath() + ": train and test splits differ in image shape or classes");
         }
         progress.line(String.format("data: %d train / %d " + s.evalSplit() + " images, %dx%dx%d, %d classes, from %s",
@@ -114,7 +116,7 @@ public final class TrainingRun {
         ComputationGraph teacher = null;
         List<Integer> featureStages = s.featureStages();
         if (role == NetworkRole.STUDENT && s.teacherModel() != null) {
-            teacher = loadTeacher(s.teacherModel(), train);
+            teacher = loadTeacher(s.teacherModel(), train.first(1));
         }
         RunDirectory run;
         ComputationGraph net;
@@ -142,6 +144,7 @@ public final class TrainingRun {
         progress.line("run directory: " + run.path());
 
         trainer.prepare(new TrainingJob(config, s, train, teacher, featureStages, progress));
+        // on a sharded dataset trained on Spark, the driver reads just these examples of the training split
         LabeledImages trainEval = train.first(s.trainEvalLimit());
         List<Map<String, Object>> history = new ArrayList<>(run.readMetrics());
         EvaluationResult lastTest = null;
@@ -189,7 +192,7 @@ public final class TrainingRun {
     }
 
     /** The untrained network a run starts from (its initialization follows train.seed). */
-    public static ComputationGraph newNetwork(JobSettings s, LabeledImages train, ComputationGraph teacher) {
+    public static ComputationGraph newNetwork(JobSettings s, TrainingSplit train, ComputationGraph teacher) {
         NetworkRole role = s.role();
         List<Integer> featureStages = s.featureStages();
         double[][] norm = train.channelMeanAndStd();
@@ -206,7 +209,7 @@ public final class TrainingRun {
         return factory.build();
     }
 
-    private ComputationGraph loadTeacher(String uri, LabeledImages train) throws IOException {
+    private ComputationGraph loadTeacher(String uri, LabeledImages sample) throws IOException {
         ModelFile teacher = ModelFile.load(uri);
         JobSettings ts = new JobSettings(teacher.config);
         if (ts.role() != NetworkRole.TEACHER) {
@@ -215,22 +218,22 @@ public final class TrainingRun {
         }
         // one example through the teacher: a teacher made for other images or classes fails here,
         // before any training, rather than at the first minibatch
-        var probe = new Minibatches(train.first(1), 1, null, Augmentation.NONE).next();
+        var probe = new Minibatches(sample, 1, null, Augmentation.NONE).next();
         long classes;
         try {
             classes = teacher.network.output(false, probe.features)[0].size(1);
         } catch (RuntimeException e) {
-            throw new IOException(uri + ": the teacher cannot read this dataset's " + train.channels() + "x"
-                    + train.height() + "x" + train.width() + " images: " + e.getMessage(), e);
+            throw new IOException(uri + ": the teacher cannot read this dataset's " + sample.channels() + "x"
+                    + sample.height() + "x" + sample.width() + " images: " + e.getMessage(), e);
         }
-        if (classes != train.classes().size()) {
+        if (classes != sample.classes().size()) {
             throw new IOException(uri + ": the teacher predicts " + classes + " classes, the dataset has "
-                    + train.classes().size());
+                    + sample.classes().size());
         }
         return teacher.network;
     }
 
-    private static List<Integer> teacherChannels(ComputationGraph teacher, LabeledImages train, List<Integer> stages) {
+    private static List<Integer> teacherChannels(ComputationGraph teacher, TrainingSplit train, List<Integer> stages) {
         Map<String, InputType> types = teacher.getConfiguration().getLayerActivationTypes(
                 InputType.convolutional(train.height(), train.width(), train.channels()));
         List<Integer> channels = new ArrayList<>();

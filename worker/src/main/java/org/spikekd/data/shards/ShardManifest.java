@@ -66,7 +66,7 @@ public final class ShardManifest {
             this.width = width;
         }
 
-        int imageBytes() {
+        public int imageBytes() {
             return channels * height * width;
         }
 

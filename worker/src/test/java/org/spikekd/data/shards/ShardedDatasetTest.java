@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.data.DatasetFormatException;
 import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.data.TrainingSplit;
 
 /** Sharded datasets on the local file system: round trip, splits, groups, atomic output, and every kind of bad data. */
 class ShardedDatasetTest {
@@ -128,6 +129,24 @@ class ShardedDatasetTest {
         var noValidation = assertThrows(DatasetFormatException.class,
                 () -> ShardedDataset.open(ingest("plain", 0)).read("validation", 0));
         assertTrue(noValidation.getMessage().contains("--validation-fraction"), noValidation.getMessage());
+    }
+
+    @Test
+    void theTrainingSplitIsKnownFromTheManifestAndReadOnlyAsFarAsNeeded() throws IOException {
+        String dir = ingest("fm", 0);
+        DatasetLoader loader = new DatasetLoader("shards", dir, List.of(), 0, true);
+        TrainingSplit split = loader.trainingSplit(2500);
+        ShardManifest m = ShardedDataset.open(dir).manifest();
+        assertEquals(2500, split.size());
+        assertEquals(m.classes, split.classes());
+        assertEquals(28, split.height());
+        assertArrayEquals(m.normalization.mean, split.channelMeanAndStd()[0]);
+        // the last shard holds examples 2800..2999: neither a 2500-example split nor its first 400 need it
+        Files.delete(Path.of(dir, "train/part-00014.parquet"));
+        assertSame(train.first(400), split.first(400));
+        assertSame(train.first(2500), split.images());
+        String msg = assertThrows(DatasetFormatException.class, () -> loader.trainingSplit(0).images()).getMessage();
+        assertTrue(msg.contains("train/part-00014.parquet") && msg.contains("missing"), msg);
     }
 
     @Test
