@@ -51,6 +51,10 @@ public final class IngestBenchmark implements Callable<Integer> {
                 System.err.println("starting a MiniDFSCluster (one datanode) ...");
                 Configuration conf = new Configuration();
                 conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, work.resolve("hdfs").toString());
+                // the metrics loggers want commons-logging's Log4J 1 adapter, which the launcher's
+                // classpath (commons-logging over SLF4J) does not have; they are not needed here
+                conf.setInt("dfs.namenode.metrics.logger.period.seconds", 0);
+                conf.setInt("dfs.datanode.metrics.logger.period.seconds", 0);
                 cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
                 cluster.waitActive();
                 hdfsBase = "hdfs://localhost:" + cluster.getNameNodePort() + "/bench";
