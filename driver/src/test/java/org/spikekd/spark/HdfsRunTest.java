@@ -92,7 +92,9 @@ class HdfsRunTest {
         assertEquals(root + "/runs/teacher/model.zip", teacher.model, "the teacher's model is on HDFS");
         sc = SparkContexts.start(new JobSettings(job()).validate(), "HdfsRunTest");
 
-        List<String> student = List.of("model.role=student", "train.epochs=2",
+        // SGD: see EpochAveragingTrainerTest.TOLERANCE
+        List<String> student = List.of("model.role=student", "train.epochs=2", "train.optimizer=sgd",
+                "train.learning-rate=0.2",
                 "distill.teacher=\"" + teacher.model + "\"");
         TrainingRun.Result uninterrupted = new TrainingRun(job(concat(student, "run.name=whole")), quiet(),
                 new EpochAveragingTrainer(sc)).run();

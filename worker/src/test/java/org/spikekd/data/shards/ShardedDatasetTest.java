@@ -13,13 +13,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.io.api.Binary;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +21,10 @@ import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.TrainingSplit;
 
-/** Sharded datasets on the local file system: round trip, splits, groups, atomic output, and every kind of bad data. */
+/**
+ * Sharded datasets on the local file system: round trip, splits, groups, atomic output. Damaged
+ * datasets are tested in the driver's DamagedShardsTest, on the local disk and on HDFS.
+ */
 class ShardedDatasetTest {
     static LabeledImages train;
     static LabeledImages test;
@@ -162,116 +158,6 @@ class ShardedDatasetTest {
     }
 
     @Test
-    void aDirectoryWithoutTheMarkerIsRefused() throws IOException {
-        String dir = ingest("fm", 0);
-        Files.delete(Path.of(dir, "_SUCCESS"));
-        expectError(dir, "_SUCCESS");
-        assertTrue(ShardedDataset.looksSharded(dir));
-    }
-
-    @Test
-    void aTruncatedShardIsAnErrorNamingIt() throws IOException {
-        String dir = ingest("fm", 0);
-        Path shard = Path.of(dir, "train/part-00003.parquet");
-        byte[] bytes = Files.readAllBytes(shard);
-        Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-        String msg = expectError(dir, "train/part-00003.parquet");
-        assertTrue(msg.contains("truncated"), msg);
-    }
-
-    @Test
-    void aChangedByteIsAChecksumMismatch() throws IOException {
-        String dir = ingest("fm", 0);
-        Path shard = Path.of(dir, "train/part-00001.parquet");
-        byte[] bytes = Files.readAllBytes(shard);
-        bytes[bytes.length / 2] ^= 0x10;
-        Files.write(shard, bytes);
-        String msg = expectError(dir, "train/part-00001.parquet");
-        assertTrue(msg.contains("checksum mismatch"), msg);
-    }
-
-    @Test
-    void aMissingShardIsAnError() throws IOException {
-        String dir = ingest("fm", 0);
-        Files.delete(Path.of(dir, "train/part-00014.parquet"));
-        assertTrue(expectError(dir, "train/part-00014.parquet").contains("missing"));
-    }
-
-    @Test
-    void aManifestThatDoesNotMatchItsShardsIsAnError() throws IOException {
-        String dir = ingest("fm", 0);
-        // class counts moved consistently inside the manifest, so only the shard can tell
-        editManifest(dir, m -> {
-            int[] shard = m.split("train").shards.get(2).classCounts;
-            int[] split = m.split("train").classCounts;
-            int from = shard[0] > 0 ? 0 : 1;
-            int to = 1 - from;
-            shard[from]--;
-            shard[to]++;
-            split[from]--;
-            split[to]++;
-        });
-        assertTrue(expectError(dir, "train/part-00002.parquet").contains("class counts"));
-
-        String other = ingest("fm2", 0);
-        editManifest(other, m -> {
-            m.shape.height = 14;
-            m.shape.width = 56;
-        });
-        assertTrue(expectError(other, "train/part-00000.parquet").contains("the dataset's images are 1x14x56"));
-
-        String inconsistent = ingest("fm3", 0);
-        editManifest(inconsistent, m -> m.split("test").examples = 999L);
-        assertTrue(expectOpenError(inconsistent).contains("split test: its shards hold 1000 examples, the split says 999"));
-    }
-
-    @Test
-    void aLabelOutsideTheClassesIsAnError() throws IOException {
-        String dir = ingest("fm", 0);
-        replaceShard(dir, "test/part-00004.parquet", 3, 1, 28, 28, 784, 10);
-        String msg = expectError(dir, "test/part-00004.parquet");
-        assertTrue(msg.contains("row 3 has label 10, outside the manifest's 10 classes"), msg);
-    }
-
-    @Test
-    void anImageOfTheWrongShapeIsAnError() throws IOException {
-        String dir = ingest("fm", 0);
-        replaceShard(dir, "test/part-00000.parquet", 5, 1, 28, 27, 756, 2);
-        assertTrue(expectError(dir, "test/part-00000.parquet").contains("row 5 is a 1x28x27 image of 756 bytes"));
-        String other = ingest("fm2", 0);
-        replaceShard(other, "test/part-00000.parquet", 7, 1, 28, 28, 700, 2);
-        assertTrue(expectError(other, "test/part-00000.parquet").contains("row 7 is a 1x28x28 image of 700 bytes"));
-    }
-
-    @Test
-    void aFileThatIsNotParquetIsAnError() throws IOException {
-        String dir = ingest("fm", 0);
-        byte[] junk = "not a parquet file at all".getBytes();
-        Files.write(Path.of(dir, "test/part-00001.parquet"), junk);
-        editManifest(dir, m -> {
-            ShardManifest.Shard s = m.split("test").shards.get(1);
-            s.bytes = (long) junk.length;
-            s.crc32c = ShardFile.crc32c(junk);
-        });
-        assertTrue(expectError(dir, "test/part-00001.parquet").contains("not a readable Parquet shard"));
-    }
-
-    @Test
-    void aBadManifestIsAnErrorNamingIt() throws IOException {
-        String dir = ingest("fm", 0);
-        Path manifest = Path.of(dir, "manifest.json");
-        String json = Files.readString(manifest);
-        Files.writeString(manifest, json.replace("\"version\" : 1", "\"version\" : 2"));
-        assertTrue(expectOpenError(dir).contains("manifest.json: format version 2"));
-        Files.writeString(manifest, json.replace("\"created\"", "\"made\""));
-        assertTrue(expectOpenError(dir).contains("manifest.json: is not a valid manifest"));
-        Files.writeString(manifest, json.substring(0, json.length() / 2));
-        assertTrue(expectOpenError(dir).contains("manifest.json: is not a valid manifest"));
-        Files.writeString(manifest, json.replace("\"train/part-00001.parquet\"", "\"../elsewhere.parquet\""));
-        assertTrue(expectOpenError(dir).contains("must be relative"));
-    }
-
-    @Test
     void anIngestRefusedUpFrontWritesNothing() throws IOException {
         LabeledImages otherShape = new LabeledImages(new byte[4 * 3 * 8 * 8], new int[4], 3, 8, 8, train.classes());
         assertThrows(IllegalArgumentException.class,
@@ -293,58 +179,5 @@ class ShardedDatasetTest {
             assertEquals(expected.label(i), actual.label(i), "label of image " + i);
             assertArrayEquals(expected.image(i), actual.image(i), "pixels of image " + i);
         }
-    }
-
-    /** Reading every split fails; returns the message, which must name {@code shard}. */
-    private static String expectError(String dir, String shard) {
-        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> {
-            ShardedDataset ds = ShardedDataset.open(dir);
-            ds.read("train", 0);
-            ds.read("test", 0);
-        });
-        assertTrue(e.getMessage().contains(shard) || shard.equals("_SUCCESS") && e.getMessage().contains(shard),
-                e.getMessage());
-        return e.getMessage();
-    }
-
-    private static String expectOpenError(String dir) {
-        return assertThrows(DatasetFormatException.class, () -> ShardedDataset.open(dir)).getMessage();
-    }
-
-    private static void editManifest(String dir, Consumer<ShardManifest> edit) throws IOException {
-        Path file = Path.of(dir, "manifest.json");
-        ShardManifest m = ShardManifest.JSON.readValue(file.toFile(), ShardManifest.class);
-        edit.accept(m);
-        Files.write(file, m.toJson());
-    }
-
-    /**
-     * Rewrites a shard with the same number of rows, row {@code badRow} carrying the given shape,
-     * pixel count and label, and updates its size and checksum in the manifest, so that only the
-     * row itself is wrong.
-     */
-    private static void replaceShard(String dir, String file, int badRow, int c, int h, int w, int pixels, int label)
-            throws IOException {
-        ShardManifest m = ShardManifest.JSON.readValue(Path.of(dir, "manifest.json").toFile(), ShardManifest.class);
-        ShardManifest.Shard entry = m.splits.values().stream().flatMap(s -> s.shards.stream())
-                .filter(s -> s.file.equals(file)).findFirst().orElseThrow();
-        InMemoryFile.Output out = new InMemoryFile.Output();
-        SimpleGroupFactory rows = new SimpleGroupFactory(ShardFile.SCHEMA);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(out).withType(ShardFile.SCHEMA)
-                .withConf(new Configuration(false)).build()) {
-            for (int r = 0; r < entry.examples; r++) {
-                boolean bad = r == badRow;
-                writer.write(rows.newGroup().append("label", bad ? label : 0)
-                        .append("channels", bad ? c : 1).append("height", bad ? h : 28).append("width", bad ? w : 28)
-                        .append("image", Binary.fromConstantByteArray(new byte[bad ? pixels : 784])));
-            }
-        }
-        byte[] bytes = out.bytes();
-        Files.write(Path.of(dir, file), bytes);
-        editManifest(dir, mm -> mm.splits.values().stream().flatMap(s -> s.shards.stream())
-                .filter(s -> s.file.equals(file)).forEach(s -> {
-                    s.bytes = (long) bytes.length;
-                    s.crc32c = ShardFile.crc32c(bytes);
-                }));
     }
 }
