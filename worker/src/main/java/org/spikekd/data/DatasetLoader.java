@@ -118,7 +118,8 @@ public final class DatasetLoader {
     private void checkClasses(ShardedDataset dataset) {
         if (!classes.isEmpty() && !classes.equals(dataset.manifest().classes)) {
             throw new IllegalArgumentException("data.classes " + classes + " differ from the classes of "
-                    + dataset.name() + ": " + dataset.manifest().classes + " (leave data.classes = [] for shards)");
+                    + dataset.name() + ": " + dataset.manifest().classes + "; set data.classes = [] (a sharded dataset "
+                    + "names its classes), or ingest it again with --classes " + String.join(",", classes));
         }
     }
 

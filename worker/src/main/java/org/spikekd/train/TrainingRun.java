@@ -37,6 +37,7 @@ public final class TrainingRun {
         public final String runDirectory;
         /** Its model file. */
         public final String model;
+        /** The evaluation of data.eval-split (the test split unless validation was chosen). */
         public final EvaluationResult test;
         public final EnergyEstimate energy;
         public final List<Map<String, Object>> epochs;
