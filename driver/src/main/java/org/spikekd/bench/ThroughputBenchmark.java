@@ -41,10 +41,12 @@ public final class ThroughputBenchmark implements Callable<Integer> {
     @Option(names = "--configs", defaultValue = "teacher,student-direct,student-kd", split = ",")
     List<String> configs;
     @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist") String data;
+    @Option(names = "--format", defaultValue = "idx", description = "data.format of --data (idx, shards, ...).")
+    String format;
 
     @Override
     public Integer call() throws Exception {
-        LabeledImages images = new DatasetLoader("idx", data, List.of(), 64, true).load(true).first(32 * batch);
+        LabeledImages images = new DatasetLoader(format, data, List.of(), 64, true).load("train", 32 * batch);
         double[][] norm = {{0.2860}, {0.3530}}; // the reference's constants
         List<Minibatches.Batch> batches = new ArrayList<>();
         Minibatches mb = new Minibatches(images, batch, null, Augmentation.NONE);
