@@ -19,6 +19,13 @@ import java.util.Map;
 public final class AshaScheduler {
     public enum Decision { CONTINUE, STOP }
 
+    /** What a sweep spec says about the scheduler; {@link #create} gives a fresh one. */
+    public record Settings(int maxEpochs, int gracePeriod, int reductionFactor, boolean maximize) {
+        public AshaScheduler create() {
+            return new AshaScheduler(maxEpochs, gracePeriod, reductionFactor, maximize);
+        }
+    }
+
     private final int[] milestones;
     private final int reductionFactor;
     private final boolean maximize;
