@@ -54,22 +54,42 @@ public final class TrainingRun {
         }
     }
 
+    /**
+     * Told each epoch's metrics (as written to metrics.jsonl) when the epoch is complete and
+     * checkpointed; says whether the run goes on. A sweep's early-stopping scheduler is one.
+     */
+    public interface EpochListener {
+        /** @return false to end the run after this epoch (ignored after the last one) */
+        boolean afterEpoch(int epoch, Map<String, Object> metrics) throws IOException;
+    }
+
     private final JobConfig config;
     private final JobSettings settings;
     private final Progress progress;
     private final EpochTrainer epochTrainer;
     private final String resumeFrom;
+    private final EpochListener listener;
 
     public TrainingRun(JobConfig config, Progress progress, EpochTrainer epochTrainer) {
-        this(config, progress, epochTrainer, null);
+        this(config, progress, epochTrainer, null, (epoch, metrics) -> true);
     }
 
-    private TrainingRun(JobConfig config, Progress progress, EpochTrainer epochTrainer, String resumeFrom) {
+    private TrainingRun(JobConfig config, Progress progress, EpochTrainer epochTrainer, String resumeFrom,
+                        EpochListener listener) {
         this.config = config;
         this.settings = new JobSettings(config).validate();
         this.progress = progress;
         this.epochTrainer = epochTrainer;
         this.resumeFrom = resumeFrom;
+        this.listener = listener;
+    }
+
+    /**
+     * The same run, asking {@code listener} after every epoch whether to go on; a run it stops
+     * ends with that epoch's model, and its summary says {@code "stopped_early": true}.
+     */
+    public TrainingRun stoppingWhen(EpochListener listener) {
+        return new TrainingRun(config, progress, epochTrainer, resumeFrom, listener);
     }
 
     /** A run trained in this JVM. */
@@ -84,7 +104,7 @@ public final class TrainingRun {
      * run would have.
      */
     public TrainingRun resumeFrom(String runDirectory) {
-        return new TrainingRun(config, progress, epochTrainer, runDirectory);
+        return new TrainingRun(config, progress, epochTrainer, runDirectory, listener);
     }
 
     /** The job configuration a run directory was started with. */
@@ -149,6 +169,8 @@ public final class TrainingRun {
         LabeledImages trainEval = train.first(s.trainEvalLimit());
         List<Map<String, Object>> history = new ArrayList<>(run.readMetrics());
         EvaluationResult lastTest = null;
+        int last = done;
+        boolean stoppedEarly = false;
         for (int epoch = done + 1; epoch <= s.epochs(); epoch++) {
             EpochTrainer.EpochStats stats = trainer.trainEpoch(net, epoch);
             EvaluationResult trainResult = Evaluator.evaluate(net, trainEval, s.evalBatchSize());
@@ -174,6 +196,12 @@ public final class TrainingRun {
                     epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, s.evalSplit(), lastTest.accuracy,
                     stats.examples / stats.seconds,
                     role == NetworkRole.STUDENT ? String.format(", mean firing rate %.3f", lastTest.meanFiringRate()) : ""));
+            last = epoch;
+            if (!listener.afterEpoch(epoch, m) && epoch < s.epochs()) {
+                stoppedEarly = true;
+                progress.line("stopped after epoch " + epoch + " of " + s.epochs() + " (early stopping)");
+                break;
+            }
         }
         if (lastTest == null) {
             progress.line("all " + s.epochs() + " epochs were already done; evaluating the last checkpoint");
@@ -185,7 +213,8 @@ public final class TrainingRun {
         summary.put("architecture", arch);
         summary.put("parameters", net.numParams());
         summary.put("teacher", s.teacherModel());
-        summary.put("epochs", s.epochs());
+        summary.put("epochs", last);
+        summary.put("stopped_early", stoppedEarly);
         summary.put(s.evalSplit(), lastTest.toMap());
         summary.put("energy", energy.toMap());
         run.writeJson("summary.json", summary);
