@@ -90,7 +90,11 @@ class StandaloneClusterIT {
                     .get("test").get("accuracy").asDouble();
             System.err.println("[it] KD student on the cluster: test accuracy " + accuracy + " after "
                     + metrics.size() + " epochs, one executor killed");
-            assertTrue(accuracy > 0.6, "KD student accuracy on the cluster " + accuracy);
+            // that it learned, far above chance (0.1); not a precise figure: on 3,000 examples with an
+            // executor killed at a moment that varies, clean-clone runs gave 0.578 to 0.718 (Adam on
+            // a spiking net magnifies rounding differences). Exact distributed = local is
+            // EpochAveragingTrainerTest's job.
+            assertTrue(accuracy > 0.45, "KD student accuracy on the cluster " + accuracy);
 
             // each worker ran an executor of the application (work/<app>/<executor id>/)
             try (Stream<Path> apps = Files.list(home.resolve("work"))) {
