@@ -6,10 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.fs.Path;
-import org.spikekd.data.DatasetFormatException;
 import org.spikekd.data.DatasetLoader;
-import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.shards.DatasetIngest;
 import org.spikekd.data.shards.ShardManifest;
@@ -100,18 +97,7 @@ public final class IngestCommand implements Callable<Integer> {
 
     /** The loader format of one input: cifar is CIFAR-10 or CIFAR-100 by the files present. */
     private String loaderFormat(String input) throws IOException {
-        if (!format.equals("cifar")) {
-            return format;
-        }
-        Path dir = HadoopFiles.path(input);
-        var fs = HadoopFiles.fileSystem(dir);
-        if (fs.exists(new Path(dir, "data_batch_1.bin"))) {
-            return "cifar10";
-        }
-        if (fs.exists(new Path(dir, "train.bin"))) {
-            return "cifar100";
-        }
-        throw new DatasetFormatException(input, "has neither data_batch_1.bin (CIFAR-10) nor train.bin (CIFAR-100)");
+        return format.equals("cifar") ? DatasetLoader.cifarFormatOf(input) : format;
     }
 
     private Map<String, Object> summary(ShardManifest m, double seconds) {

@@ -114,7 +114,7 @@ class EpochAveragingTrainerTest {
 
     static TrainingJob trainingJob(JobConfig config) throws Exception {
         JobSettings s = settings(config);
-        LabeledImages train = s.dataset().load(true).first(s.trainLimit());
+        LabeledImages train = s.dataset().load("train", s.trainLimit());
         return new TrainingJob(config, s, TrainingSplit.of(train), ModelFile.load(teacherModel).network, List.of(), quiet());
     }
 
@@ -188,7 +188,7 @@ class EpochAveragingTrainerTest {
         ComputationGraph student = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
         for (ComputationGraph model : List.of(job.teacher, student)) {
             JobSettings s = job.settings;
-            EvaluationResult local = Evaluator.evaluate(model, s.dataset().load(false).first(s.testLimit()), 64);
+            EvaluationResult local = Evaluator.evaluate(model, s.dataset().load("test", s.testLimit()), 64);
             EvaluationResult distributed = DistributedEvaluator.evaluate(sc, model, job.config, 3, 64);
             assertEquals(200, distributed.examples);
             assertEquals(local.accuracy, distributed.accuracy, 1e-12);

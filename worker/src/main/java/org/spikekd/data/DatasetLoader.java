@@ -69,7 +69,7 @@ public final class DatasetLoader {
             throw new IllegalArgumentException("a " + split + " split needs a sharded dataset (data.format = shards, "
                     + "made by deploy/spikekd ingest --validation-fraction); " + format + " has train and test only");
         }
-        return load(split.equals("train")).first(limit);
+        return loadRaw(split.equals("train")).first(limit);
     }
 
     /**
@@ -85,8 +85,24 @@ public final class DatasetLoader {
         return TrainingSplit.of(load("train", limit));
     }
 
+    /**
+     * CIFAR-10 or CIFAR-100, told apart by the binary batches a directory holds: {@code cifar10}
+     * or {@code cifar100}.
+     */
+    public static String cifarFormatOf(String root) throws IOException {
+        Path dir = HadoopFiles.path(root);
+        FileSystem fs = HadoopFiles.fileSystem(dir);
+        if (fs.exists(new Path(dir, "data_batch_1.bin"))) {
+            return "cifar10";
+        }
+        if (fs.exists(new Path(dir, "train.bin"))) {
+            return "cifar100";
+        }
+        throw new DatasetFormatException(root, "has neither data_batch_1.bin (CIFAR-10) nor train.bin (CIFAR-100)");
+    }
+
     /** The whole train or test split of a dataset in one of the raw formats. */
-    public LabeledImages load(boolean train) throws IOException {
+    private LabeledImages loadRaw(boolean train) throws IOException {
         switch (format) {
             case "idx":
                 return IdxReader.read(find(train ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte"),
@@ -105,8 +121,6 @@ public final class DatasetLoader {
             case "cifar100":
                 return CifarReader.read(List.of(existing(train ? "train.bin" : "test.bin")), true, cifar100Fine,
                         classesOr(cifar100Fine ? 100 : 20));
-            case "shards":
-                return load(train ? "train" : "test", 0);
             default: {
                 Path dir = train ? existing("train") : firstExisting("val", "test");
                 List<String> names = classes.isEmpty() ? ImageFolderReader.classes(existing("train")) : classes;

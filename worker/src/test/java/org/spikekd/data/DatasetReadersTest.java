@@ -161,10 +161,10 @@ class DatasetReadersTest {
     void theLoaderFindsGzippedOrPlainFilesUnderADirectoryUri() throws IOException {
         write("t10k-images-idx3-ubyte", testImages);
         writeGzipped("t10k-labels-idx1-ubyte.gz", testLabels);
-        LabeledImages test = new DatasetLoader("idx", dir.toUri().toString(), List.of(), 0, false).load(false);
+        LabeledImages test = new DatasetLoader("idx", dir.toUri().toString(), List.of(), 0, false).load("test", 0);
         assertEquals(10000, test.size());
         IOException missing = assertThrows(IOException.class,
-                () -> new DatasetLoader("idx", dir.toUri().toString(), List.of(), 0, false).load(true));
+                () -> new DatasetLoader("idx", dir.toUri().toString(), List.of(), 0, false).load("train", 0));
         assertTrue(missing.getMessage().contains("train-images-idx3-ubyte"), missing.getMessage());
     }
 
@@ -248,14 +248,14 @@ class DatasetReadersTest {
         writeImage(dir.resolve("val/blue/b.jpg"), Color.BLUE, 20, "jpg");
         writeImage(dir.resolve("val/red/r.png"), Color.RED, 20, "png");
         DatasetLoader loader = new DatasetLoader("imagefolder", dir.toUri().toString(), List.of(), 16, false);
-        LabeledImages train = loader.load(true);
+        LabeledImages train = loader.load("train", 0);
         assertEquals(List.of("blue", "red"), train.classes());
         assertEquals(6, train.size());
         assertEquals(3, train.channels());
         assertEquals(16, train.height());
         assertEquals(16, train.width());
         assertArrayEquals(new int[] {3, 3}, train.classCounts());
-        LabeledImages val = loader.load(false);
+        LabeledImages val = loader.load("test", 0);
         assertEquals(2, val.size());
         double[] means = val.channelMeanAndStd()[0];
         assertEquals(means[0], means[2], 0.05, "one red and one blue image: " + Arrays.toString(means));
@@ -268,7 +268,7 @@ class DatasetReadersTest {
         Files.createDirectories(bad.getParent());
         Files.write(bad, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         IOException e = assertThrows(IOException.class,
-                () -> new DatasetLoader("imagefolder", dir.toUri().toString(), List.of(), 8, false).load(true));
+                () -> new DatasetLoader("imagefolder", dir.toUri().toString(), List.of(), 8, false).load("train", 0));
         assertTrue(e.getMessage().contains("bad.png"), e.getMessage());
     }
 }

@@ -53,9 +53,9 @@ public final class ShardedDataset {
         if (!fs.exists(manifestFile)) {
             throw new DatasetFormatException(name, "has no " + ShardManifest.FILE + "; ingest it again with --overwrite");
         }
-        byte[] json = readAll(fs, manifestFile, HadoopFiles.display(fs, manifestFile));
-        ShardManifest manifest = ShardManifest.parse(json, HadoopFiles.display(fs, manifestFile))
-                .check(HadoopFiles.display(fs, manifestFile));
+        String manifestName = HadoopFiles.display(fs, manifestFile);
+        ShardManifest manifest = ShardManifest.parse(readAll(fs, manifestFile, manifestName), manifestName)
+                .check(manifestName);
         return new ShardedDataset(fs, dir, manifest);
     }
 
