@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,7 +30,6 @@ import org.spikekd.train.TrainingRun;
  * HDFS.
  */
 class HdfsRunTest {
-    static final String FASHION = "/usr/share/datasets/fashion-mnist";
 
     @TempDir static Path base;
     static MiniDFSCluster hdfs;
@@ -42,17 +40,10 @@ class HdfsRunTest {
     @BeforeAll
     static void start() throws Exception {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("hdfs").toString());
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
+        hdfs = LocalHdfs.start(base);
         fs = hdfs.getFileSystem();
-        root = "hdfs://localhost:" + hdfs.getNameNodePort();
-        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(FASHION, f),
-                    new org.apache.hadoop.fs.Path("/datasets/fashion-mnist/" + f));
-        }
+        root = LocalHdfs.uri(hdfs);
+        LocalHdfs.copyFashionMnist(fs, "/datasets/fashion-mnist");
     }
 
     @AfterAll

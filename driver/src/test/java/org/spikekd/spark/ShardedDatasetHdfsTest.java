@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -52,7 +51,6 @@ import scala.collection.JavaConverters;
  * process killed half-way leaving nothing a reader accepts.
  */
 class ShardedDatasetHdfsTest {
-    static final String FASHION = "/usr/share/datasets/fashion-mnist";
 
     @TempDir static Path base;
     static MiniDFSCluster hdfs;
@@ -65,19 +63,10 @@ class ShardedDatasetHdfsTest {
     @BeforeAll
     static void start() throws Exception {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("hdfs").toString());
-        // the datanode names itself as local Spark names its executor, so that a task reading
-        // blocks from it can be seen to run node-local
-        conf.set("dfs.datanode.hostname", "localhost");
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).checkDataNodeHostConfig(true).build();
-        hdfs.waitActive();
+        hdfs = LocalHdfs.start(base); // its datanode is "localhost", as local Spark's executor
         fs = hdfs.getFileSystem();
-        root = "hdfs://localhost:" + hdfs.getNameNodePort();
-        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(FASHION, f), new org.apache.hadoop.fs.Path("/raw/fashion-mnist/" + f));
-        }
+        root = LocalHdfs.uri(hdfs);
+        LocalHdfs.copyFashionMnist(fs, "/raw/fashion-mnist");
         dataset = root + "/datasets/fashion-mnist";
         ingestSummary = RunDirectory.JSON.readTree(cli(0, "ingest", "--format", "idx", "--input", root + "/raw/fashion-mnist",
                 "--output", dataset, "--shard-mb", "1", "--validation-fraction", "0.1", "--seed", "3"));
@@ -99,7 +88,7 @@ class ShardedDatasetHdfsTest {
         assertTrue(fs.exists(new org.apache.hadoop.fs.Path(dataset, "_SUCCESS")));
         ShardedDataset ds = ShardedDataset.open(dataset);
         assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), ds.manifest().classes);
-        LabeledImages raw = new DatasetLoader("idx", FASHION, List.of(), 0, true).load("test", 0);
+        LabeledImages raw = new DatasetLoader("idx", LocalHdfs.FASHION, List.of(), 0, true).load("test", 0);
         LabeledImages read = ds.read("test", 0);
         assertEquals(raw.size(), read.size());
         for (int i = 0; i < raw.size(); i += 7) {

@@ -28,6 +28,7 @@ import org.spikekd.data.DatasetFormatException;
 import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.spark.LocalHdfs;
 
 /**
  * Every kind of bad data in a sharded dataset, on the local disk and on a real HDFS
@@ -43,11 +44,8 @@ class DamagedShardsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("hdfs").toString());
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
-        DatasetLoader raw = new DatasetLoader("idx", "/usr/share/datasets/fashion-mnist", List.of(), 0, true);
+        hdfs = LocalHdfs.start(base);
+        DatasetLoader raw = new DatasetLoader("idx", LocalHdfs.FASHION, List.of(), 0, true);
         train = raw.load("train", 3000);
         test = raw.load("test", 1000);
     }
@@ -62,7 +60,7 @@ class DamagedShardsTest {
     /** A fresh dataset of 200-image shards (15 train, 5 test) on the named file system. */
     private static String ingest(String fileSystem) throws IOException {
         String name = "fm-" + UUID.randomUUID();
-        String dir = fileSystem.equals("hdfs") ? "hdfs://localhost:" + hdfs.getNameNodePort() + "/datasets/" + name
+        String dir = fileSystem.equals("hdfs") ? LocalHdfs.uri(hdfs) + "/datasets/" + name
                 : "file://" + base.resolve(name);
         ShardManifest.Source source = new ShardManifest.Source();
         source.format = "idx";
