@@ -121,7 +121,7 @@ public final class NetworkFactory {
     /** The network, initialized with this factory's seed. */
     public ComputationGraph build() {
         ComputationGraph net = new ComputationGraph(configuration());
-        net.init();
+        TorchDefaultInit.seeded(seed, net::init);
         return net;
     }
 }

@@ -1,0 +1,32 @@
+package org.spikekd.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.spikekd.config.JobConfig;
+
+/** A run is decided by its configuration: the same job twice trains the same student, bit for bit. */
+class ReproducibilityTest {
+    @TempDir Path runs;
+
+    @Test
+    void theSameJobTwiceTrainsTheSameStudent() throws Exception {
+        TrainingRun.Result first = run("first");
+        TrainingRun.Result second = run("second");
+        assertEquals(first.network.params(), second.network.params());
+        assertEquals(first.test.accuracy, second.test.accuracy);
+    }
+
+    private TrainingRun.Result run(String name) throws Exception {
+        JobConfig c = JobConfig.load(null, List.of("data.train-limit=256", "data.test-limit=200",
+                "model.vgg.stages=[[8],[16]]", "model.vgg.hidden=[32]", "encoding.time-steps=2", "train.epochs=2",
+                "train.batch-size=32", "train.train-eval-limit=100", "train.optimizer=sgd", "train.learning-rate=0.1",
+                "run.dir=\"" + runs + "\"", "run.name=" + name));
+        return TrainingRun.local(c, new Progress(new PrintStream(new ByteArrayOutputStream()), false, 1000)).run();
+    }
+}
