@@ -3,11 +3,11 @@ package org.spikekd.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code spikekd} command line: train, evaluate, ingest, bench. */
+/** The {@code spikekd} command line: train, evaluate, ingest, sweep, bench. */
 @Command(name = "spikekd", mixinStandardHelpOptions = true, version = "SpikeKD 0.1.0",
         description = "Spiking neural networks distilled from ANN teachers.",
         subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, IngestCommand.class,
-                BenchCommand.class, ConfigCommand.class})
+                SweepCommand.class, BenchCommand.class, ConfigCommand.class})
 public final class SpikeKd implements Runnable {
 
     @Override
@@ -24,7 +24,8 @@ public final class SpikeKd implements Runnable {
         CommandLine cli = new CommandLine(new SpikeKd());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof com.typesafe.config.ConfigException || e instanceof IllegalArgumentException
-                    || e instanceof java.io.IOException || e instanceof org.apache.spark.SparkException) {
+                    || e instanceof java.io.IOException || e instanceof java.sql.SQLException
+                    || e instanceof org.apache.spark.SparkException) {
                 commandLine.getErr().println("spikekd: " + e.getMessage());
                 return 1;
             }

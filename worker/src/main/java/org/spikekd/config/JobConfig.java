@@ -145,6 +145,16 @@ public final class JobConfig {
         return keys;
     }
 
+    /**
+     * A copy with the keys of {@code overlay} (a HOCON object of job keys, such as a sweep spec's
+     * {@code base}) set over this configuration; an unknown key is an error naming it and {@code where}.
+     */
+    public JobConfig overlaid(Config overlay, String where) {
+        Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
+        checkKeys(overlay, reference, where);
+        return new JobConfig(overlay.withFallback(config).resolve(), origin);
+    }
+
     /** A copy with more overrides applied. */
     public JobConfig with(String... overrides) {
         Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");

@@ -25,9 +25,10 @@ public final class HadoopFiles {
     }
 
     /**
-     * The file system of a sharded dataset: on a local disk the raw one, without Hadoop's
-     * {@code .crc} side files, since the manifest's own checksums cover every shard; any other as it is
-     * (HDFS checksums its blocks itself).
+     * On a local disk the raw file system, without Hadoop's {@code .crc} side files; any other as it
+     * is (HDFS checksums its blocks itself). For sharded datasets, whose manifest checksums every
+     * shard, and for run and sweep directories, whose files are renamed into place by
+     * {@link #replace} (a plain rename on a local disk, which would leave the side files behind).
      */
     public static FileSystem withoutSideChecksums(FileSystem fs) {
         return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem

@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
 import java.time.Duration;
 import java.util.List;
@@ -36,19 +38,38 @@ public final class SweepSpec {
     public final AshaScheduler.Settings scheduler;
     public final boolean trialParallel;
     public final int trialsAtOnce;
+    /** The sweep directory: an absolute local path, or a URI. */
+    public final String directory;
+    /** The trial store's JDBC URL: the spec's, or SQLite in the sweep directory. */
     public final String store;
-    /** The spec as written, resolved: what the trial store keeps to recognize the sweep. */
+    /**
+     * The spec made self-contained: the base job inlined whole ({@code base}, with {@code job} and
+     * {@code set} emptied), the name and directory filled in. The sweep directory keeps it as
+     * spec.conf (what {@code --resume} reads) and the trial store keeps it to recognize the sweep.
+     */
     public final String rendered;
 
     private SweepSpec(Config c, String name, JobConfig job, SearchSpace space) {
         this.name = name;
         this.job = job;
         this.space = space;
+        for (String key : space.keys()) {
+            if (key.equals("run.dir") || key.equals("run.name")) {
+                throw new ConfigException.BadValue("space." + key, "is set by the sweep for each trial "
+                        + "(DIRECTORY/trials/trial-NNNN); it cannot be searched");
+            }
+        }
         this.samples = atLeast(c, "samples", 1);
         this.seed = c.getLong("seed");
         this.maxTrials = atLeast(c, "budget.trials", 0);
         this.wallTime = c.getDuration("budget.wall-time");
         this.metric = oneOf(c, "metric", METRICS);
+        String evalSplit = new JobSettings(job).evalSplit();
+        if (!metric.startsWith("train_") && !metric.startsWith(evalSplit + "_")) {
+            throw new ConfigException.BadValue("metric", metric + " is not recorded: the base job evaluates the "
+                    + evalSplit + " split (data.eval-split), so its metrics are " + evalSplit + "_accuracy and "
+                    + evalSplit + "_loss");
+        }
         this.maximize = oneOf(c, "mode", List.of("max", "min")).equals("max");
         int epochs = new JobSettings(job).epochs();
         if (oneOf(c, "scheduler.type", List.of("asha", "none")).equals("asha")) {
@@ -63,8 +84,38 @@ public final class SweepSpec {
         }
         this.trialParallel = oneOf(c, "parallelism.mode", List.of("trial", "data")).equals("trial");
         this.trialsAtOnce = atLeast(c, "parallelism.trials-at-once", 0);
-        this.store = c.getString("store");
-        this.rendered = c.root().render(com.typesafe.config.ConfigRenderOptions.concise());
+        this.directory = absolute(c.getString("directory").isEmpty() ? "sweeps/" + name : c.getString("directory"));
+        if (c.getString("store").isEmpty()) {
+            if (!directory.startsWith("/")) {
+                throw new ConfigException.BadValue("store", "the sweep directory " + directory + " is not on the local "
+                        + "disk, where the default SQLite store lives; give store a JDBC URL (jdbc:postgresql://...)");
+            }
+            this.store = TrialStore.sqliteIn(java.nio.file.Path.of(directory));
+        } else if (!c.getString("store").startsWith("jdbc:")) {
+            throw new ConfigException.BadValue("store", "must be a JDBC URL (jdbc:postgresql://HOST/DB?user=U) or \"\", "
+                    + "got '" + c.getString("store") + "'");
+        } else {
+            this.store = c.getString("store");
+        }
+        this.rendered = c.withValue("name", ConfigValueFactory.fromAnyRef(name))
+                .withValue("directory", ConfigValueFactory.fromAnyRef(directory))
+                .withValue("job", ConfigValueFactory.fromAnyRef(""))
+                .withValue("set", ConfigValueFactory.fromIterable(List.of()))
+                .withValue("base", job.raw().root())
+                .root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    }
+
+    /** The sweep directory as a Hadoop URI: a local one explicitly file:, whatever fs.defaultFS says. */
+    public String directoryUri() {
+        return directory.startsWith("/") ? "file:" + directory : directory;
+    }
+
+    /** A local path made absolute (so that a resumed sweep finds it from any directory); a URI as it is. */
+    private static String absolute(String directory) {
+        if (directory.matches("[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+            return directory.startsWith("file:") ? new File(java.net.URI.create(directory)).getAbsolutePath() : directory;
+        }
+        return new File(directory).getAbsoluteFile().toPath().normalize().toString();
     }
 
     /**
@@ -85,7 +136,7 @@ public final class SweepSpec {
         Config reference = ConfigFactory.parseResources(SweepSpec.class.getClassLoader(), "sweep-reference.conf");
         for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
             String key = e.getKey();
-            if (!key.startsWith("space.") && !reference.hasPathOrNull(key)) {
+            if (!key.startsWith("space.") && !key.startsWith("base.") && !reference.hasPathOrNull(key)) {
                 throw new ConfigException.BadPath(key, "unknown sweep spec key '" + key + "'; the keys are "
                         + reference.root().keySet() + " (see README, Sweeps)");
             }
@@ -94,10 +145,13 @@ public final class SweepSpec {
         String jobFile = c.getString("job");
         JobConfig job;
         try {
-            job = JobConfig.load(jobFile.isEmpty() ? null : new File(jobFile), c.getStringList("set"));
+            job = JobConfig.load(jobFile.isEmpty() ? null : new File(jobFile), List.of())
+                    .overlaid(c.getConfig("base"), "in the sweep spec's base")
+                    .with(c.getStringList("set").toArray(String[]::new));
             new JobSettings(job).validate();
         } catch (ConfigException e) {
-            throw new ConfigException.BadValue(jobFile.isEmpty() ? "set" : "job", "the base job is not valid: " + e.getMessage());
+            String where = !c.getStringList("set").isEmpty() ? "set" : !c.getConfig("base").isEmpty() ? "base" : "job";
+            throw new ConfigException.BadValue(where, "the base job is not valid: " + e.getMessage());
         }
         SearchSpace space = SearchSpace.of(c);
         space.check(job);

@@ -49,11 +49,29 @@ public final class TrialStore implements AutoCloseable {
 
     /** Opens (creating its tables if needed) the store at a JDBC URL. */
     public static TrialStore open(String jdbcUrl) throws SQLException {
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+            Path file = Path.of(jdbcUrl.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*", ""));
+            try {
+                if (file.getParent() != null) {
+                    java.nio.file.Files.createDirectories(file.getParent()); // SQLite creates the file, not its directory
+                }
+            } catch (java.io.IOException e) {
+                throw new SQLException("cannot create the directory of the trial store " + file + ": " + e.getMessage(), e);
+            }
+        }
         Connection db = DriverManager.getConnection(jdbcUrl);
         db.setAutoCommit(true);
         try (Statement s = db.createStatement()) {
+            if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+                // another process reading the file (a report, a scheduler checking) holds it briefly:
+                // wait for it rather than fail a trial's record
+                s.execute("PRAGMA busy_timeout = 30000");
+            }
+            // seconds: the sweep's running time over all its launches (its wall-time budget);
+            // owner and heartbeat (epoch milliseconds): the launch running it now, see lease()
             s.execute("CREATE TABLE IF NOT EXISTS sweep (name VARCHAR(200) PRIMARY KEY, spec TEXT NOT NULL, "
-                    + "created VARCHAR(40) NOT NULL)");
+                    + "created VARCHAR(40) NOT NULL, seconds DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                    + "owner VARCHAR(200), heartbeat BIGINT)");
             s.execute("CREATE TABLE IF NOT EXISTS trial (sweep VARCHAR(200) NOT NULL, id INTEGER NOT NULL, "
                     + "overrides TEXT NOT NULL, state VARCHAR(20) NOT NULL, run_dir TEXT, metric DOUBLE PRECISION, "
                     + "error TEXT, started VARCHAR(40), finished VARCHAR(40), PRIMARY KEY (sweep, id))");
@@ -120,34 +138,125 @@ public final class TrialStore implements AutoCloseable {
         return out;
     }
 
+    /** The launch holding a sweep's lease, and when it last said it was alive. */
+    public record Lease(String owner, long heartbeatMillis) {}
+
     /**
-     * Trials left RUNNING by a sweep that died are PENDING again (they run anew; their earlier
-     * reports are dropped so that they are not counted twice). Returns how many.
+     * Takes the sweep for {@code owner} if no launch holds it, {@code owner} already does, the holder
+     * is {@code deadOwner} (a launch known to be gone), or the holder's heartbeat is older than
+     * {@code staleBeforeMillis}. Returns the holder afterwards: {@code owner} if taken. One atomic
+     * statement, so two launches never both hold a sweep.
+     */
+    public synchronized Lease lease(String sweep, String owner, String deadOwner, long staleBeforeMillis)
+            throws SQLException {
+        try (PreparedStatement up = db.prepareStatement("UPDATE sweep SET owner = ?, heartbeat = ? WHERE name = ? "
+                + "AND (owner IS NULL OR owner = ? OR owner = ? OR heartbeat < ?)")) {
+            up.setString(1, owner);
+            up.setLong(2, System.currentTimeMillis());
+            up.setString(3, sweep);
+            up.setString(4, owner);
+            up.setString(5, deadOwner == null ? owner : deadOwner);
+            up.setLong(6, staleBeforeMillis);
+            up.executeUpdate();
+        }
+        return holder(sweep);
+    }
+
+    /** The launch holding the sweep now, or null. */
+    public synchronized Lease holder(String sweep) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT owner, heartbeat FROM sweep WHERE name = ?")) {
+            q.setString(1, sweep);
+            try (ResultSet r = q.executeQuery()) {
+                if (!r.next()) {
+                    throw new SQLException("no sweep '" + sweep + "' in " + url);
+                }
+                return r.getString(1) == null ? null : new Lease(r.getString(1), r.getLong(2));
+            }
+        }
+    }
+
+    /** The holder says it is alive; false if it no longer holds the sweep. */
+    public synchronized boolean heartbeat(String sweep, String owner) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement("UPDATE sweep SET heartbeat = ? WHERE name = ? AND owner = ?")) {
+            up.setLong(1, System.currentTimeMillis());
+            up.setString(2, sweep);
+            up.setString(3, owner);
+            return up.executeUpdate() == 1;
+        }
+    }
+
+    /** The holder is done with the sweep. */
+    public synchronized void release(String sweep, String owner) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement(
+                "UPDATE sweep SET owner = NULL, heartbeat = NULL WHERE name = ? AND owner = ?")) {
+            up.setString(1, sweep);
+            up.setString(2, owner);
+            up.executeUpdate();
+        }
+    }
+
+    /** The sweep's running time so far, over all its launches. */
+    public synchronized double seconds(String sweep) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT seconds FROM sweep WHERE name = ?")) {
+            q.setString(1, sweep);
+            try (ResultSet r = q.executeQuery()) {
+                if (!r.next()) {
+                    throw new SQLException("no sweep '" + sweep + "' in " + url);
+                }
+                return r.getDouble(1);
+            }
+        }
+    }
+
+    public synchronized void setSeconds(String sweep, double seconds) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement("UPDATE sweep SET seconds = ? WHERE name = ?")) {
+            up.setDouble(1, seconds);
+            up.setString(2, sweep);
+            up.executeUpdate();
+        }
+    }
+
+    /**
+     * Trials left RUNNING by a launch that died are PENDING again. Their reports stay: each was
+     * recorded after its epoch's checkpoint, so the trial continues from its last reported epoch.
+     * Returns how many.
      */
     public synchronized int requeueInterrupted(String sweep) throws SQLException {
-        int[] n = {0};
-        transaction(() -> {
-            try (PreparedStatement del = db.prepareStatement("DELETE FROM report WHERE sweep = ? AND trial IN "
-                    + "(SELECT id FROM trial WHERE sweep = ? AND state = 'RUNNING')")) {
-                del.setString(1, sweep);
-                del.setString(2, sweep);
-                del.executeUpdate();
-            }
-            try (PreparedStatement up = db.prepareStatement(
-                    "UPDATE trial SET state = 'PENDING', started = NULL WHERE sweep = ? AND state = 'RUNNING'")) {
-                up.setString(1, sweep);
-                n[0] = up.executeUpdate();
-            }
-        });
-        return n[0];
+        try (PreparedStatement up = db.prepareStatement(
+                "UPDATE trial SET state = 'PENDING' WHERE sweep = ? AND state = 'RUNNING'")) {
+            up.setString(1, sweep);
+            return up.executeUpdate();
+        }
+    }
+
+    /**
+     * FAILED trials are PENDING again (a launch with --retry-failed), continuing after their last
+     * reported epoch. Returns how many.
+     */
+    public synchronized int requeueFailed(String sweep) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement("UPDATE trial SET state = 'PENDING', error = NULL, "
+                + "finished = NULL WHERE sweep = ? AND state = 'FAILED'")) {
+            up.setString(1, sweep);
+            return up.executeUpdate();
+        }
+    }
+
+    /** A RUNNING trial goes back to PENDING (its launch stops before it is done, e.g. out of wall time). */
+    public synchronized void release(String sweep, int trial) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement(
+                "UPDATE trial SET state = 'PENDING' WHERE sweep = ? AND id = ? AND state = 'RUNNING'")) {
+            up.setString(1, sweep);
+            up.setInt(2, trial);
+            up.executeUpdate();
+        }
     }
 
     /** The pending trial with the lowest id, now RUNNING; empty when none is pending. */
     public synchronized Optional<Trial> claimNext(String sweep) throws SQLException {
         for (Trial t : trials(sweep)) {
             if (t.state() == State.PENDING) {
-                try (PreparedStatement up = db.prepareStatement("UPDATE trial SET state = 'RUNNING', started = ? "
-                        + "WHERE sweep = ? AND id = ? AND state = 'PENDING'")) {
+                try (PreparedStatement up = db.prepareStatement("UPDATE trial SET state = 'RUNNING', "
+                        + "started = COALESCE(started, ?) WHERE sweep = ? AND id = ? AND state = 'PENDING'")) {
                     up.setString(1, Instant.now().toString());
                     up.setString(2, sweep);
                     up.setInt(3, t.id());

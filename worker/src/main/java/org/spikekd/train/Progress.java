@@ -10,11 +10,25 @@ public final class Progress {
     private final PrintStream out;
     private final boolean terminal;
     private final int logEvery;
+    private final String label;
 
     public Progress(PrintStream out, boolean terminal, int logEvery) {
+        this(out, terminal, logEvery, "");
+    }
+
+    private Progress(PrintStream out, boolean terminal, int logEvery, String label) {
         this.out = out;
         this.terminal = terminal;
         this.logEvery = logEvery;
+        this.label = label;
+    }
+
+    /**
+     * The same progress with every line starting with {@code label} (a sweep's trial), as lines
+     * even on a terminal: bars of runs side by side would overwrite each other.
+     */
+    public Progress labeled(String label) {
+        return new Progress(out, false, logEvery, label);
     }
 
     /** Progress to stderr, as a bar if the process has a console. */
@@ -33,13 +47,13 @@ public final class Progress {
             }
             out.flush();
         } else if (batch % logEvery == 0 || batch == batches) {
-            out.printf("%s epoch %d/%d batch %d/%d loss %.4f %.0f samples/s%n", phase, epoch, epochs, batch,
+            out.printf("%s%s epoch %d/%d batch %d/%d loss %.4f %.0f samples/s%n", label, phase, epoch, epochs, batch,
                     batches, loss, samplesPerSecond);
         }
     }
 
     public void line(String message) {
-        out.println(message);
+        out.println(label + message);
         out.flush();
     }
 }

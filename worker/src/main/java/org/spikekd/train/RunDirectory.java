@@ -55,7 +55,7 @@ public final class RunDirectory {
     /** Creates a new run directory; refuses one that already has files in it. */
     public static RunDirectory create(String uri) throws IOException {
         Path dir = HadoopFiles.path(uri);
-        FileSystem fs = HadoopFiles.fileSystem(dir);
+        FileSystem fs = HadoopFiles.withoutSideChecksums(HadoopFiles.fileSystem(dir));
         if (fs.exists(dir) && fs.listStatus(dir).length > 0) {
             throw new IOException("run directory " + HadoopFiles.display(fs, dir) + " already exists and is not empty; "
                     + "choose another run.name, or continue it with --resume");
@@ -67,7 +67,7 @@ public final class RunDirectory {
     /** Opens an existing run directory to continue it; it must hold a config and a checkpoint. */
     public static RunDirectory open(String uri) throws IOException {
         Path dir = HadoopFiles.path(uri);
-        FileSystem fs = HadoopFiles.fileSystem(dir);
+        FileSystem fs = HadoopFiles.withoutSideChecksums(HadoopFiles.fileSystem(dir));
         if (!fs.exists(new Path(dir, "config.conf"))) {
             throw new IOException(uri + ": not a run directory (no config.conf)");
         }

@@ -198,8 +198,7 @@ public final class TrainingRun {
                     role == NetworkRole.STUDENT ? String.format(", mean firing rate %.3f", lastTest.meanFiringRate()) : ""));
             last = epoch;
             if (!listener.afterEpoch(epoch, m) && epoch < s.epochs()) {
-                stoppedEarly = true;
-                progress.line("stopped after epoch " + epoch + " of " + s.epochs() + " (early stopping)");
+                stoppedEarly = true; // the listener says why, if it is worth saying (a sweep's step is not)
                 break;
             }
         }

@@ -16,11 +16,11 @@ import java.util.stream.Stream;
  * with its data in {@code base}; stopped by {@link #close}. Run as root (as CI is), the server runs
  * as the package's postgres user, since PostgreSQL refuses to run as root.
  */
-final class LocalPostgres implements AutoCloseable {
+public final class LocalPostgres implements AutoCloseable {
     private final Path bin;
     private final Path data;
     private final boolean asPostgres;
-    final String url;
+    public final String url;
 
     private LocalPostgres(Path bin, Path data, boolean asPostgres, int port) {
         this.bin = bin;
@@ -29,7 +29,7 @@ final class LocalPostgres implements AutoCloseable {
         this.url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=spikekd";
     }
 
-    static LocalPostgres start(Path base) throws IOException, InterruptedException {
+    public static LocalPostgres start(Path base) throws IOException, InterruptedException {
         Path bin;
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
             bin = versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))

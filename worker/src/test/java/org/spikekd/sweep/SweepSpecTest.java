@@ -55,10 +55,28 @@ class SweepSpecTest {
         assertFalse(spec.maximize);
         assertEquals(new AshaScheduler.Settings(9, 1, 3, false), spec.scheduler);
         assertTrue(spec.trialParallel);
-        assertEquals("", spec.store);
+        assertEquals(Path.of("sweeps/tsteps").toAbsolutePath().toString(), spec.directory, "sweeps/NAME by default");
+        assertEquals("jdbc:sqlite:" + spec.directory + "/trials.db", spec.store, "SQLite in the sweep directory");
         SweepSpec none = SweepSpec.load(write("plain.conf", GOOD + "scheduler.type = none\nname = mine\n"));
         assertNull(none.scheduler);
         assertEquals("mine", none.name);
+    }
+
+    @Test
+    void theRenderedSpecIsSelfContained() throws Exception {
+        SweepSpec spec = SweepSpec.load(write("tsteps.conf", GOOD + "base { train { batch-size = 16 } }\n"));
+        assertEquals(16, spec.job.raw().getInt("train.batch-size"), "base sets job keys inline");
+        assertEquals(2000, spec.job.raw().getInt("data.train-limit"), "set applies over base and job");
+        // what --resume reads: no job file, the whole base job inline, the same sweep again
+        SweepSpec again = SweepSpec.parse(ConfigFactory.parseString(spec.rendered), "other");
+        assertEquals(spec.rendered, again.rendered);
+        assertEquals("tsteps", again.name);
+        assertEquals(spec.job.raw(), again.job.raw());
+        assertEquals(spec.trials(), again.trials());
+        SweepSpec onHdfs = SweepSpec.load(write("h.conf", GOOD + "directory = \"hdfs://nn:8020/sweeps/h\"\n"
+                + "store = \"jdbc:postgresql://db/sweeps?user=me\"\n"));
+        assertEquals("hdfs://nn:8020/sweeps/h", onHdfs.directory);
+        assertEquals("jdbc:postgresql://db/sweeps?user=me", onHdfs.store);
     }
 
     @Test
@@ -78,6 +96,12 @@ class SweepSpecTest {
         assertBad("set", "train.epoch", GOOD + "set = [\"train.epoch=3\"]\n");
         assertBad("parallelism.mode", "must be one of", GOOD + "parallelism.mode = both\n");
         assertBad("budget.wall-time", "wall-time", GOOD + "budget.wall-time = soon\n");
+        assertBad("metric", "the base job evaluates the test split", GOOD + "metric = validation_accuracy\n");
+        assertBad("store", "not on the local disk", GOOD + "directory = \"hdfs://nn/sweeps/x\"\n");
+        assertBad("store", "must be a JDBC URL", GOOD + "store = \"postgres://db\"\n");
+        assertBad("space.run.dir", "set by the sweep", GOOD + "space { \"run.dir\" { grid = [a, b] } }\n");
+        assertBad("base", "unknown configuration key 'train.epoch'", "job = conf/fashion-mnist-kd-student.conf\n"
+                + "base { train.epoch = 3 }\nspace { \"encoding.time-steps\" { grid = [2, 4] } }\n");
     }
 
     private void assertBad(String key, String problem, String spec) throws Exception {

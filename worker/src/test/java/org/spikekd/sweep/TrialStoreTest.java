@@ -1,6 +1,7 @@
 package org.spikekd.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,10 +59,12 @@ class TrialStoreTest {
             assertEquals(List.of("train.learning-rate=0.001"), trials.get(0).overrides());
             assertTrue(trials.get(0).started() != null && trials.get(0).finished() != null);
             assertEquals(State.RUNNING, trials.get(1).state());
+            String started = trials.get(1).started();
             assertEquals(1, store.requeueInterrupted("lr"));
-            // the interrupted trial's reports are dropped: it runs again from the start
-            assertEquals(List.of(1, 2), store.reports("lr").stream().map(TrialStore.Report::epoch).toList());
+            // the interrupted trial keeps its reports: it continues after its last reported epoch
+            assertEquals(List.of(1, 2, 1), store.reports("lr").stream().map(TrialStore.Report::epoch).toList());
             assertEquals(1, store.claimNext("lr").orElseThrow().id(), "the interrupted trial first");
+            assertEquals(started, store.trials("lr").get(1).started(), "it keeps its first start time");
             assertEquals(2, store.claimNext("lr").orElseThrow().id());
             assertTrue(store.claimNext("lr").isEmpty());
             store.fail("lr", 2, "java.lang.IllegalStateException: diverged", "/runs/t2");
@@ -78,6 +81,31 @@ class TrialStoreTest {
             List<TrialStore.Report> reports = store.reports("lr");
             assertEquals(List.of(0, 0, 1), reports.stream().map(TrialStore.Report::trial).toList(), "in arrival order");
             assertEquals(0.65, reports.get(2).metrics().get("test_accuracy"));
+            store.setSeconds("lr", 12.5);
+        }
+        try (TrialStore store = TrialStore.open(url)) {
+            assertEquals(12.5, store.seconds("lr"), "the running time over launches");
+        }
+    }
+
+    @Test
+    void oneLaunchAtATimeHoldsASweep() throws SQLException {
+        try (TrialStore store = TrialStore.open(TrialStore.sqliteIn(dir))) {
+            store.register("lr", "spec-1", TRIALS);
+            assertNull(store.holder("lr"));
+            long now = System.currentTimeMillis();
+            assertEquals("a", store.lease("lr", "a", null, now - 60_000).owner());
+            assertEquals("a", store.lease("lr", "b", null, now - 60_000).owner(), "a lives: b does not get it");
+            assertTrue(store.heartbeat("lr", "a"));
+            assertFalse(store.heartbeat("lr", "b"));
+            assertEquals("b", store.lease("lr", "b", "a", now - 60_000).owner(), "a is known dead: b takes it");
+            assertFalse(store.heartbeat("lr", "a"), "a learns that it lost the sweep");
+            assertEquals("c", store.lease("lr", "c", null, System.currentTimeMillis() + 1).owner(),
+                    "b's heartbeat is stale: c takes it");
+            store.release("lr", "b");
+            assertEquals("c", store.holder("lr").owner(), "only the holder releases");
+            store.release("lr", "c");
+            assertNull(store.holder("lr"));
         }
     }
 

@@ -1,0 +1,105 @@
+package org.spikekd.cli;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.spikekd.config.JobSettings;
+import org.spikekd.spark.DistributedTrials;
+import org.spikekd.spark.ExecutorTrials;
+import org.spikekd.spark.SparkContexts;
+import org.spikekd.sweep.SweepDirectory;
+import org.spikekd.sweep.SweepResults;
+import org.spikekd.sweep.SweepRunner;
+import org.spikekd.sweep.SweepSpec;
+import org.spikekd.sweep.TrialStore;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code spikekd sweep}: runs a hyperparameter sweep (start it, or continue it: the same command
+ * again does), continues one from its directory, or reports one.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Run a hyperparameter sweep on Spark: trials from a search space, early-stopped by ASHA, "
+                + "recorded in a durable trial store. Running the same command again continues the sweep "
+                + "(cron-safe: a launch finding another one alive does nothing).",
+                "Prints the ranked trials; the sweep directory holds results.csv, results.json and best/."})
+public final class SweepCommand implements Callable<Integer> {
+    static final class Action {
+        @Option(names = "--spec", paramLabel = "FILE", required = true,
+                description = "Start the sweep this HOCON spec describes, or continue it if it exists.")
+        File spec;
+
+        @Option(names = "--resume", paramLabel = "SWEEP_DIR", required = true,
+                description = "Continue the sweep in SWEEP_DIR with the spec it was started with.")
+        String resume;
+
+        @Option(names = "--report", paramLabel = "SWEEP_DIR", required = true,
+                description = "Print the sweep's ranked trials and refresh its results files; trains nothing.")
+        String report;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Action action;
+
+    @Option(names = "--retry-failed", description = "Also run the trials that failed before, after their last epoch.")
+    boolean retryFailed;
+
+    @Override
+    public Integer call() throws Exception {
+        SweepSpec spec = action.spec != null ? SweepSpec.load(action.spec)
+                : fromDirectory(action.resume != null ? action.resume : action.report);
+        SweepDirectory dir = SweepDirectory.at(spec.directory); // created first: the default store lives in it
+        try (TrialStore store = TrialStore.open(spec.store)) {
+            if (action.report == null) {
+                SweepRunner runner = new SweepRunner(spec, store, System.err);
+                if (retryFailed) {
+                    runner.retryingFailed();
+                }
+                if (!runner.acquire()) {
+                    return 0; // another launch is running it: a scheduler's repeated launch ends here
+                }
+                try {
+                    run(spec, runner);
+                } finally {
+                    runner.release();
+                }
+            }
+            return report(spec, store, dir);
+        }
+    }
+
+    /** Starts the sweep's Spark context and runs the trials on it. */
+    private static void run(SweepSpec spec, SweepRunner runner) throws Exception {
+        JobSettings base = new JobSettings(spec.job);
+        Map<String, String> conf = spec.trialParallel ? Map.of() : Map.of("spark.scheduler.mode", "FAIR");
+        try (JavaSparkContext sc = SparkContexts.start(base, "SpikeKD sweep " + spec.name, conf)) {
+            int atOnce = spec.trialsAtOnce > 0 ? spec.trialsAtOnce : spec.trialParallel ? sc.defaultParallelism() : 2;
+            runner.run(spec.trialParallel ? new ExecutorTrials(sc) : new DistributedTrials(sc), atOnce);
+        }
+    }
+
+    private static int report(SweepSpec spec, TrialStore store, SweepDirectory dir) throws Exception {
+        SweepResults results = SweepResults.of(spec, store);
+        results.write(dir);
+        System.out.print(results.table());
+        System.out.println("results: " + dir.path() + "/results.csv, " + dir.path() + "/results.json");
+        var best = results.best();
+        if (best.isEmpty()) {
+            boolean failed = results.rows().stream().anyMatch(r -> r.state() == TrialStore.State.FAILED);
+            System.out.println("no trial has a " + spec.metric + " yet");
+            return failed && results.rows().stream().noneMatch(r -> r.state() == TrialStore.State.PENDING) ? 1 : 0;
+        }
+        System.out.printf("best: trial %d, %s %.4f, model %s/best/model.zip%n", best.get().trial(), spec.metric,
+                best.get().metric(), dir.path());
+        return 0;
+    }
+
+    private static SweepSpec fromDirectory(String directory) throws Exception {
+        String text = SweepDirectory.specIn(directory);
+        return SweepSpec.parse(ConfigFactory.parseString(text), new File(directory).getName());
+    }
+}
