@@ -37,8 +37,9 @@ public final class SweepCommand implements Callable<Integer> {
                 description = "Continue the sweep in SWEEP_DIR with the spec it was started with.")
         String resume;
 
-        @Option(names = "--report", paramLabel = "SWEEP_DIR", required = true,
-                description = "Print the sweep's ranked trials and refresh its results files; trains nothing.")
+        @Option(names = "--report", paramLabel = "SWEEP_DIR|FILE", required = true,
+                description = "Print the ranked trials of the sweep in SWEEP_DIR (or of spec FILE) and refresh its "
+                        + "results files; trains nothing.")
         String report;
     }
 
@@ -51,6 +52,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SweepSpec spec = action.spec != null ? SweepSpec.load(action.spec)
+                : action.report != null && new File(action.report).isFile() ? SweepSpec.load(new File(action.report))
                 : fromDirectory(action.resume != null ? action.resume : action.report);
         SweepDirectory dir = SweepDirectory.at(spec.directory); // created first: the default store lives in it
         try (TrialStore store = TrialStore.open(spec.store)) {

@@ -63,6 +63,17 @@ class SweepSpecTest {
     }
 
     @Test
+    void theExampleSpecsInConfAreValid() throws Exception {
+        try (var specs = Files.list(Path.of(projectConf(), "sweeps"))) {
+            for (Path spec : specs.filter(p -> p.toString().endsWith(".conf")).toList()) {
+                // their job paths are relative to the project's root; write() makes them absolute
+                SweepSpec s = SweepSpec.load(write(spec.getFileName().toString(), Files.readString(spec)));
+                assertTrue(s.trials().size() > 1, spec.toString());
+            }
+        }
+    }
+
+    @Test
     void theRenderedSpecIsSelfContained() throws Exception {
         SweepSpec spec = SweepSpec.load(write("tsteps.conf", GOOD + "base { train { batch-size = 16 } }\n"));
         assertEquals(16, spec.job.raw().getInt("train.batch-size"), "base sets job keys inline");
