@@ -63,7 +63,7 @@ public class PoissonEncodingLayer extends NoParamLayerConf {
         protected INDArray forward(INDArray intensity, boolean training) {
             INDArray rates = Transforms.min(Transforms.max(intensity, 0.0, true), 1.0, false);
             INDArray repeated = TimeFold.repeat(rates, layerConf().getTimeSteps());
-            INDArray uniform = Nd4j.rand(repeated.dataType(), repeated.shape());
+            INDArray uniform = SpikeRandom.uniform(repeated.dataType(), repeated.shape());
             INDArray spikes = uniform.lt(repeated).castTo(repeated.dataType());
             firingRate.record(spikes);
             return spikes;

@@ -6,6 +6,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
+import org.spikekd.encoding.SpikeRandom;
 
 /**
  * Runs a model over a dataset in inference mode: accuracy, cross-entropy, confusion matrix and,
@@ -23,6 +24,7 @@ public final class Evaluator {
     /** The counts of evaluating {@code net} on {@code data}, to merge with other parts' counts. */
     public static EvaluationTally tally(ComputationGraph net, LabeledImages data, int batchSize) {
         SpikeStatistics.reset(net);
+        SpikeRandom.seed(0); // a Poisson-coded student sees the same spikes at every evaluation
         int k = data.classes().size();
         EvaluationTally tally = new EvaluationTally(data);
         Minibatches batches = new Minibatches(data, batchSize, null, Augmentation.NONE);

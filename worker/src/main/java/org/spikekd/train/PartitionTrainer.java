@@ -5,10 +5,10 @@ import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
+import org.spikekd.encoding.SpikeRandom;
 import org.spikekd.distill.TeacherTargets;
 
 /**
@@ -62,8 +62,8 @@ public final class PartitionTrainer {
         Minibatches minibatches = new Minibatches(partition, settings.batchSize(),
                 shuffleSeed(settings.seed(), epoch, partitionIndex), settings.augmentation());
         minibatches.skip(fromBatch);
-        // Poisson encoding draws from ND4J's (per-thread) generator
-        Nd4j.getRandom().setSeed(shuffleSeed(settings.seed(), epoch, partitionIndex) * 31 + fromBatch);
+        // Poisson encoding draws from this thread's spike generator
+        SpikeRandom.seed(shuffleSeed(settings.seed(), epoch, partitionIndex) * 31 + fromBatch);
         double lossSum = 0;
         long seen = 0;
         long start = System.nanoTime();
