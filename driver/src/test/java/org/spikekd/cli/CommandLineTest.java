@@ -19,21 +19,22 @@ import org.junit.jupiter.api.io.TempDir;
  * The command line end to end on a small Fashion-MNIST subset: train a teacher, distill a student
  * from it, evaluate both from their model files; and bad input exits with 1 and a message naming it.
  */
-class CommandLineTest {
+public class CommandLineTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path runs;
 
     /** The exit code, stdout and stderr of one command. */
-    record Outcome(int exitCode, String out, String err) {
+    public record Outcome(int exitCode, String out, String err) {
         JsonNode lastJsonLine() throws Exception {
             String[] lines = out.strip().split("\n");
             return JSON.readTree(lines[lines.length - 1]);
         }
     }
 
-    static Outcome run(String... args) {
+    /** Runs the command line in this JVM, capturing stdout and stderr (the sweep tests use it too). */
+    public static Outcome run(String... args) {
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

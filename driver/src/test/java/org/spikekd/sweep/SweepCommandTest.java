@@ -10,9 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +27,8 @@ import org.apache.spark.scheduler.SparkListenerEnvironmentUpdate;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.spikekd.cli.CommandLineTest;
+import org.spikekd.cli.CommandLineTest.Outcome;
 import org.spikekd.cli.SpikeKd;
 import org.spikekd.sweep.TrialStore.State;
 import org.spikekd.sweep.TrialStore.Trial;
@@ -54,24 +53,6 @@ class SweepCommandTest {
                 + "\"train.optimizer=sgd\", \"train.log-every=1000\"]\n";
     }
 
-    record Run(int exitCode, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = SpikeKd.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-    }
-
     private Path spec(String name, String text) throws Exception {
         Path f = dir.resolve(name + ".conf");
         Files.writeString(f, text + "directory = \"" + dir.resolve(name) + "\"\n");
@@ -84,7 +65,7 @@ class SweepCommandTest {
                 + "space { \"train.learning-rate\" { grid = [0.5, 0.05, 0.005] }, \"surrogate.alpha\" { choice = [2, 4] } }\n"
                 + "samples = 2\n"
                 + "scheduler { grace-period = 1, reduction-factor = 2 }\n");
-        Run run = cli("sweep", "--spec", spec.toString());
+        Outcome run = CommandLineTest.run("sweep", "--spec", spec.toString());
         assertEquals(0, run.exitCode(), run.err());
         Path sweep = dir.resolve("lr");
         SweepSpec parsed = SweepSpec.load(spec.toFile());
@@ -163,14 +144,14 @@ class SweepCommandTest {
         assertTrue(run.out().contains(String.format("best: trial %d, test_accuracy %.4f", best.id(), best.metric())), run.out());
 
         // the same command again (cron): nothing runs again, nothing changes
-        Run again = cli("sweep", "--spec", spec.toString());
+        Outcome again = CommandLineTest.run("sweep", "--spec", spec.toString());
         assertEquals(0, again.exitCode(), again.err());
         try (TrialStore store = TrialStore.open(parsed.store)) {
             assertEquals(trials, store.trials("lr"));
             assertEquals(reports, store.reports("lr"));
         }
         assertFalse(again.err().contains(" epoch 1/3"), again.err());
-        Run report = cli("sweep", "--report", sweep.toString());
+        Outcome report = CommandLineTest.run("sweep", "--report", sweep.toString());
         assertEquals(0, report.exitCode(), report.err());
         assertEquals(run.out(), report.out(), "--report prints what the sweep printed");
     }
@@ -221,7 +202,7 @@ class SweepCommandTest {
                     }
                     if (!sawSecondLaunchBowOut && before.stream().anyMatch(t -> t.state() == State.RUNNING)) {
                         // a second launch (cron firing again) while this one lives does nothing
-                        Run second = cli("sweep", "--spec", spec.toString());
+                        Outcome second = CommandLineTest.run("sweep", "--spec", spec.toString());
                         assertEquals(0, second.exitCode(), second.err());
                         assertTrue(second.err().contains("is being run by"), second.err());
                         sawSecondLaunchBowOut = true;
@@ -253,7 +234,7 @@ class SweepCommandTest {
         assertFalse(finishedMetrics.isEmpty());
         assertTrue(before.stream().anyMatch(t -> t.state() == State.RUNNING), "a trial was cut off mid-way");
 
-        Run resumed = cli("sweep", "--resume", dir.resolve(name).toString());
+        Outcome resumed = CommandLineTest.run("sweep", "--resume", dir.resolve(name).toString());
         assertEquals(0, resumed.exitCode(), resumed.err());
         List<Trial> after;
         List<TrialStore.Report> reportedAfter;
@@ -328,9 +309,9 @@ class SweepCommandTest {
                 + "parallelism { mode = data, trials-at-once = 2 }\n");
         PoolRecorder.POOLS.clear();
         System.setProperty("spark.extraListeners", PoolRecorder.class.getName());
-        Run run;
+        Outcome run;
         try {
-            run = cli("sweep", "--spec", spec.toString());
+            run = CommandLineTest.run("sweep", "--spec", spec.toString());
         } finally {
             System.clearProperty("spark.extraListeners");
         }
@@ -350,11 +331,11 @@ class SweepCommandTest {
     @Test
     void aBadSpecIsRefusedBeforeAnythingIsCreated() throws Exception {
         Path spec = spec("bad", base(2) + "space { \"train.learning-rate\" { uniform = [0.1, 0.01] } }\n");
-        Run run = cli("sweep", "--spec", spec.toString());
+        Outcome run = CommandLineTest.run("sweep", "--spec", spec.toString());
         assertEquals(1, run.exitCode());
         assertTrue(run.err().contains("space.train.learning-rate.uniform") && run.err().contains("empty range"), run.err());
         assertFalse(Files.exists(dir.resolve("bad")), "no sweep directory for a refused spec");
-        Run missing = cli("sweep", "--resume", dir.resolve("nowhere").toString());
+        Outcome missing = CommandLineTest.run("sweep", "--resume", dir.resolve("nowhere").toString());
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains("is not a sweep directory (no spec.conf)"), missing.err());
     }

@@ -33,7 +33,7 @@ public final class SweepDirectory {
 
     /** The directory at {@code uri} (a plain path is the local disk), created if missing. */
     public static SweepDirectory at(String uri) throws IOException {
-        Path dir = HadoopFiles.path(uri.startsWith("/") ? "file:" + uri : uri);
+        Path dir = pathOf(uri);
         FileSystem fs = HadoopFiles.withoutSideChecksums(HadoopFiles.fileSystem(dir));
         fs.mkdirs(dir);
         return new SweepDirectory(fs, dir);
@@ -41,7 +41,7 @@ public final class SweepDirectory {
 
     /** The spec a sweep directory was started with; an error naming the directory if it has none. */
     public static String specIn(String uri) throws IOException {
-        Path dir = HadoopFiles.path(uri.startsWith("/") ? "file:" + uri : uri);
+        Path dir = pathOf(uri);
         FileSystem fs = HadoopFiles.withoutSideChecksums(HadoopFiles.fileSystem(dir));
         Path spec = new Path(dir, SPEC);
         if (!fs.exists(spec)) {
@@ -77,7 +77,7 @@ public final class SweepDirectory {
      * file {@code marker} in it says where it came from.
      */
     public void replaceBest(String runUri, String marker) throws IOException {
-        Path run = HadoopFiles.path(runUri.startsWith("/") ? "file:" + runUri : runUri);
+        Path run = pathOf(runUri);
         FileSystem runFs = HadoopFiles.withoutSideChecksums(HadoopFiles.fileSystem(run));
         Path fresh = new Path(dir, ".best-" + UUID.randomUUID());
         fs.mkdirs(fresh);
@@ -106,6 +106,11 @@ public final class SweepDirectory {
 
     public String trialsUri() {
         return fs.makeQualified(new Path(dir, "trials")).toString();
+    }
+
+    /** A plain absolute path is the local disk, whatever fs.defaultFS says; a URI is itself. */
+    private static Path pathOf(String uri) {
+        return HadoopFiles.path(uri.startsWith("/") ? "file:" + uri : uri);
     }
 
     public static String trialName(int trial) {

@@ -81,8 +81,7 @@ public final class SweepResults {
 
     /** The ranked table, aligned for a terminal. */
     public String table() {
-        List<String> header = new ArrayList<>(List.of("rank", "trial", "state", spec.metric, "epochs", "seconds"));
-        header.addAll(spec.space.keys());
+        List<String> header = columns();
         List<List<String>> lines = new ArrayList<>();
         lines.add(header);
         for (Row r : rows) {
@@ -114,9 +113,15 @@ public final class SweepResults {
         return out.toString();
     }
 
+    /** The columns the table and the CSV share: the ranking, then the searched keys. */
+    private List<String> columns() {
+        List<String> columns = new ArrayList<>(List.of("rank", "trial", "state", spec.metric, "epochs", "seconds"));
+        columns.addAll(spec.space.keys());
+        return columns;
+    }
+
     String csv() {
-        List<String> header = new ArrayList<>(List.of("rank", "trial", "state", spec.metric, "epochs", "seconds"));
-        header.addAll(spec.space.keys());
+        List<String> header = columns();
         header.addAll(List.of("run_directory", "error"));
         StringBuilder out = new StringBuilder(String.join(",", header)).append('\n');
         for (Row r : rows) {

@@ -105,11 +105,6 @@ public final class SweepSpec {
                 .root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     }
 
-    /** The sweep directory as a Hadoop URI: a local one explicitly file:, whatever fs.defaultFS says. */
-    public String directoryUri() {
-        return directory.startsWith("/") ? "file:" + directory : directory;
-    }
-
     /** A local path made absolute (so that a resumed sweep finds it from any directory); a URI as it is. */
     private static String absolute(String directory) {
         if (directory.matches("[A-Za-z][A-Za-z0-9+.-]*:.*")) {
