@@ -18,6 +18,7 @@ import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.encoding.PoissonEncodingLayer;
 import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
+import org.spikekd.model.TimeSteps;
 import org.spikekd.neuron.SpikingLayer;
 
 /**
@@ -56,11 +57,16 @@ public final class EnergyEstimate {
      * @param firingRates measured rates by spiking-layer name (from {@link Evaluator}); empty for an ANN
      */
     public static EnergyEstimate of(ComputationGraph net, InputType input, Map<String, Double> firingRates) {
+        return of(net, input, firingRates, TimeSteps.of(net));
+    }
+
+    /** The estimate for a spiking network run for {@code timeSteps} steps (whatever its own T). */
+    public static EnergyEstimate of(ComputationGraph net, InputType input, Map<String, Double> firingRates,
+                                    int timeSteps) {
         ComputationGraphConfiguration conf = net.getConfiguration();
         Map<String, InputType> types = conf.getLayerActivationTypes(input);
         Map<String, List<String>> inputs = conf.getVertexInputs();
         Set<String> onPath = ancestors(NetworkBuilder.OUTPUT, inputs);
-        int timeSteps = timeSteps(conf);
         double macs = 0;
         double sops = 0;
         double totalFlops = 0;
@@ -124,16 +130,6 @@ public final class EnergyEstimate {
             }
             current = in.get(0); // pooling, flattening: the rate passes through
         }
-    }
-
-    private static int timeSteps(ComputationGraphConfiguration conf) {
-        for (GraphVertex v : conf.getVertices().values()) {
-            Layer l = layerOf(v);
-            if (l instanceof SpikingLayer) {
-                return ((SpikingLayer) l).getTimeSteps();
-            }
-        }
-        return 0;
     }
 
     private static Layer layerOf(GraphVertex v) {

@@ -47,14 +47,17 @@ public final class EvaluationTally implements Serializable {
         examples++;
     }
 
+    /** Adds what the meters counted (the same layers every time). */
     void spikes(Map<String, FiringRateMeter> meters) {
-        layers = meters.keySet().toArray(new String[0]);
-        spikes = new double[layers.length];
-        neuronSteps = new long[layers.length];
+        if (layers.length == 0) {
+            layers = meters.keySet().toArray(new String[0]);
+            spikes = new double[layers.length];
+            neuronSteps = new long[layers.length];
+        }
         int i = 0;
         for (FiringRateMeter m : meters.values()) {
-            spikes[i] = m.spikes();
-            neuronSteps[i] = m.neuronSteps();
+            spikes[i] += m.spikes();
+            neuronSteps[i] += m.neuronSteps();
             i++;
         }
     }
@@ -89,6 +92,10 @@ public final class EvaluationTally implements Serializable {
             neuronSteps[i] += other.neuronSteps[i];
         }
         return this;
+    }
+
+    int classCount() {
+        return classes.length;
     }
 
     public long examples() {

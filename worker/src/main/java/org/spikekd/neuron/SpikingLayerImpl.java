@@ -11,6 +11,9 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
     private transient SpikingNeuron.Trace trace;
     private long[] traceShape;
     private final FiringRateMeter firingRate = new FiringRateMeter();
+    /** Whether inference passes continue from the membrane the last one left (see MembraneState). */
+    private boolean carryMembrane;
+    private transient INDArray membrane;
 
     public SpikingLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -25,7 +28,15 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
 
     @Override
     protected INDArray forward(INDArray current, boolean training) {
-        SpikingNeuron.Trace t = neuron().forward(current, layerConf().getTimeSteps());
+        int steps = layerConf().getTimeSteps();
+        boolean carry = carryMembrane && !training;
+        INDArray start = carry ? membrane : null;
+        if (start != null && start.length() * steps != current.length()) {
+            throw new IllegalStateException("spiking layer " + layerId() + " carries the membrane of another "
+                    + "batch; reset it (MembraneState.reset) before a new batch");
+        }
+        SpikingNeuron.Trace t = neuron().forward(current, steps, start);
+        membrane = carry ? t.membrane.detach() : null; // out of the workspace, which the next pass resets
         trace = training ? t : null;
         traceShape = current.shape();
         firingRate.record(t.spikes);
@@ -46,6 +57,17 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
     /** Spikes per neuron per time step since the meter was last reset. */
     public FiringRateMeter firingRate() {
         return firingRate;
+    }
+
+    /** Let inference passes continue from the membrane the previous one left, or not. */
+    void carryMembrane(boolean carry) {
+        this.carryMembrane = carry;
+        this.membrane = null;
+    }
+
+    /** Back to the resting potential before the next pass. */
+    void resetMembrane() {
+        membrane = null;
     }
 
     @Override

@@ -67,10 +67,13 @@ public abstract class SpikingNeuron {
         public final INDArray charged;
         /** s[t], the spikes, [T, M]. */
         public final INDArray spikes;
+        /** v[T-1], the membrane after the last step's reset, [1, M]: where a next run would start. */
+        public final INDArray membrane;
 
-        Trace(INDArray charged, INDArray spikes) {
+        Trace(INDArray charged, INDArray spikes, INDArray membrane) {
             this.charged = charged;
             this.spikes = spikes;
+            this.membrane = membrane;
         }
     }
 
@@ -82,11 +85,25 @@ public abstract class SpikingNeuron {
      * @return the trace; {@code trace.spikes} reshaped to the input's shape is the layer's output
      */
     public Trace forward(INDArray current, int timeSteps) {
+        return forward(current, timeSteps, null);
+    }
+
+    /**
+     * Runs the neurons over all steps, starting from the membrane {@code initial} (a previous
+     * trace's {@code membrane}, [1, M]) instead of the resting potential: a long simulation in
+     * pieces gives the same spikes as in one go.
+     */
+    public Trace forward(INDArray current, int timeSteps, INDArray initial) {
         INDArray in = asSteps(current, timeSteps);
         long perStep = in.size(1);
         INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
         INDArray spikes = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
-        INDArray v = Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
+        if (initial != null && initial.length() != perStep) {
+            throw new IllegalArgumentException("a membrane of " + initial.length() + " neurons cannot start a run of "
+                    + perStep + " neurons per step");
+        }
+        INDArray v = initial != null ? initial.reshape(1, perStep)
+                : Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
         for (int t = 0; t < timeSteps; t++) {
             INDArray h = charged.getRow(t, true);
             charge(v, in.getRow(t, true), h);
@@ -94,7 +111,7 @@ public abstract class SpikingNeuron {
             fire(h, s);
             v = resetAfter(h, s);
         }
-        return new Trace(charged, spikes);
+        return new Trace(charged, spikes, v);
     }
 
     /**
