@@ -1,30 +1,43 @@
 package org.spikekd.cli;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
-import org.spikekd.train.ModelFile;
+import org.spikekd.noise.Corruption;
 import org.spikekd.spark.DistributedEvaluator;
 import org.spikekd.spark.SparkContexts;
+import org.spikekd.study.StudiedModel;
+import org.spikekd.study.Study;
+import org.spikekd.study.StudyReport;
 import org.spikekd.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code spikekd evaluate}: accuracy, confusion matrix, firing rates, operations and energy. */
+/**
+ * {@code spikekd evaluate}: one model's accuracy, confusion matrix, firing rates, operations and
+ * energy; or, with several models, --noise or --time-steps, a study comparing them.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a model on a dataset's test (or validation) split: accuracy, confusion matrix, per-layer "
-                + "firing rates, MACs / synaptic operations and an energy estimate. Prints a report to "
-                + "stderr and one JSON object as the last line of stdout.")
+        description = {"Evaluate a model on a dataset's test (or validation) split: accuracy, confusion matrix, "
+                + "per-layer firing rates, MACs / synaptic operations and an energy estimate.",
+                "With several --model, --noise or --time-steps: a table comparing the models under each corruption "
+                + "level and (spiking models) at each number of time steps.",
+                "Prints a report to stderr and one JSON object as the last line of stdout."})
 public final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "model.zip of a run")
-    String model;
+    @Option(names = "--model", required = true, paramLabel = "[NAME=]FILE",
+            description = "model.zip of a run (repeatable); NAME labels its column (default: the run directory's name)")
+    List<String> models;
 
     @Option(names = "--data", paramLabel = "URI",
-            description = "Dataset directory; default: the one the model was trained on.")
+            description = "Dataset directory; default: the one the (first) model was trained on.")
     String data;
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "Dataset format; default: the model's.")
@@ -45,10 +58,38 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "(1 on a local master, Spark's default parallelism on a cluster).")
     int partitions;
 
+    @Option(names = "--noise", paramLabel = "KIND:LEVEL[,LEVEL...]",
+            description = "Evaluate under image corruption too (repeatable). Kinds and levels: gaussian:SIGMA, "
+                    + "salt-pepper:FRACTION, poisson:1/PHOTONS, uniform:HALF-WIDTH, blur:KERNEL (odd), "
+                    + "contrast:REDUCTION (0..1), occlusion:PATCH (pixels). E.g. gaussian:0.05,0.1,0.2")
+    List<String> noise = new ArrayList<>();
+
+    @Option(names = "--noise-seed", defaultValue = "0", description = "Seed of the corruptions (default ${DEFAULT-VALUE}).")
+    long noiseSeed;
+
+    @Option(names = "--time-steps", paramLabel = "LIST",
+            description = "Evaluate spiking models at each of these T (independent of the T they were trained "
+                    + "with), e.g. 1-16 or 8,16,32,64: accuracy, firing rates and energy per T, in one "
+                    + "simulation of the largest T.")
+    String timeSteps;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Also write evaluation.json, robustness.csv and time_steps.csv into this local directory "
+                    + "(an evaluation directory, which the notebooks read).")
+    Path out;
+
     @Override
     public Integer call() throws Exception {
-        ModelFile m = ModelFile.load(model);
-        var job = m.config;
+        List<StudiedModel> loaded = new ArrayList<>();
+        for (String m : models) {
+            loaded.add(StudiedModel.load(m));
+        }
+        List<Corruption> corruptions = new ArrayList<>();
+        for (String n : noise) {
+            corruptions.addAll(Corruption.parse(n, noiseSeed));
+        }
+        int[] steps = timeSteps == null ? new int[0] : Study.parseTimeSteps(timeSteps);
+        JobConfig job = loaded.get(0).file.config;
         if (data != null) {
             job = job.with("data.path=\"" + data + "\"");
         }
@@ -60,13 +101,31 @@ public final class EvaluateCommand implements Callable<Integer> {
         JobSettings settings = new JobSettings(job);
         settings.dataset();
         settings.evalSplit();
-        EvaluationResult r;
+        boolean study = loaded.size() > 1 || !corruptions.isEmpty() || steps.length > 0 || out != null;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD evaluate")) {
-            r = DistributedEvaluator.evaluate(sc, m.network, job,
-                    SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.partitions()), batchSize);
+            int parts = SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.partitions());
+            if (!study) {
+                return single(loaded.get(0), DistributedEvaluator.evaluate(sc, loaded.get(0).file.network, job, parts,
+                        batchSize), job, settings);
+            }
+            StudyReport report = new Study(sc, job, parts, batchSize).run(loaded, corruptions, steps, System.err);
+            report.printTables(System.err);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("split", settings.evalSplit());
+            result.putAll(report.toMap());
+            if (out != null) {
+                report.writeTo(out);
+                result.put("out", out.toAbsolutePath().toString());
+                System.err.println("wrote " + out.resolve("evaluation.json") + ", robustness.csv, time_steps.csv");
+            }
+            System.out.println(RunDirectory.JSON.writeValueAsString(result));
+            return 0;
         }
-        EnergyEstimate energy = EnergyEstimate.of(m.network, r.input, r.firingRates);
-        System.err.printf("model %s on %d examples of %s (%s split)%n", model, r.examples,
+    }
+
+    private int single(StudiedModel m, EvaluationResult r, JobConfig job, JobSettings settings) throws Exception {
+        EnergyEstimate energy = EnergyEstimate.of(m.file.network, r.input, r.firingRates);
+        System.err.printf("model %s on %d examples of %s (%s split)%n", m.path, r.examples,
                 job.raw().getString("data.path"), settings.evalSplit());
         System.err.printf("accuracy %.4f, loss %.4f%n", r.accuracy, r.loss);
         r.firingRates.forEach((layer, rate) -> System.err.printf("  firing rate %-10s %.4f%n", layer, rate));
@@ -80,12 +139,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             System.err.println(row);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", model);
-        out.put("split", settings.evalSplit());
-        out.putAll(r.toMap());
-        out.put("energy", energy.toMap());
-        System.out.println(RunDirectory.JSON.writeValueAsString(out));
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("model", m.path);
+        result.put("split", settings.evalSplit());
+        result.putAll(r.toMap());
+        result.put("energy", energy.toMap());
+        System.out.println(RunDirectory.JSON.writeValueAsString(result));
         return 0;
     }
 }

@@ -9,7 +9,9 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.EvaluationTally;
-import org.spikekd.eval.Evaluator;
+import org.spikekd.eval.EvaluationPlan;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Evaluates a model over a dataset's test split on the cluster: the model is broadcast once, each
@@ -24,21 +26,30 @@ public final class DistributedEvaluator {
      */
     public static EvaluationResult evaluate(JavaSparkContext sc, ComputationGraph model, JobConfig data,
                                             int partitions, int batchSize) throws IOException {
+        return evaluate(sc, model, data, partitions, batchSize, EvaluationPlan.plain()).get(0);
+    }
+
+    /**
+     * Evaluates a plan (corruptions of the data, time steps) in one pass over the partitions; the
+     * results come in the plan's order.
+     */
+    public static List<EvaluationResult> evaluate(JavaSparkContext sc, ComputationGraph model, JobConfig data,
+                                                  int partitions, int batchSize, EvaluationPlan plan) throws IOException {
         long start = System.nanoTime();
         Broadcast<byte[]> shipped = ExecutorModels.broadcast(sc, model);
         String key = java.util.UUID.randomUUID() + "-model";
         JavaRDD<LabeledImages> parts = DatasetPartitions.cache(sc, data.render(), partitions, false);
         try {
             sc.setJobDescription("evaluate");
-            EvaluationTally tally = parts.map(part -> {
+            List<EvaluationTally> tallies = parts.map(part -> {
                 ComputationGraph net = ExecutorModels.borrowRestored(key, shipped.value());
                 try {
-                    return Evaluator.tally(net, part, batchSize);
+                    return plan.tally(net, part, batchSize);
                 } finally {
                     ExecutorModels.giveBack(key, net);
                 }
-            }).treeAggregate(new EvaluationTally(), EvaluationTally::merge, EvaluationTally::merge);
-            return tally.result((System.nanoTime() - start) / 1e9);
+            }).treeAggregate((List<EvaluationTally>) new ArrayList<EvaluationTally>(), EvaluationPlan::merge, EvaluationPlan::merge);
+            return EvaluationPlan.results(tallies, (System.nanoTime() - start) / 1e9);
         } finally {
             parts.unpersist(false);
             shipped.destroy();
