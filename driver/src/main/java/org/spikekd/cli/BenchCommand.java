@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: progress on stderr, one JSON object of figures as the last stdout line.",
         subcommands = {org.spikekd.bench.ThroughputBenchmark.class, org.spikekd.bench.AccuracyBenchmark.class,
-                org.spikekd.bench.ScalingBenchmark.class, org.spikekd.bench.IngestBenchmark.class})
+                org.spikekd.bench.ScalingBenchmark.class, org.spikekd.bench.IngestBenchmark.class,
+                org.spikekd.bench.RobustnessBenchmark.class, org.spikekd.bench.ConversionBenchmark.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -57,15 +57,24 @@ public final class Study {
                         EnergyEstimate.of(m.file.network, results.get(i).input, results.get(i).firingRates));
             }
             if (timeSteps.length > 0 && m.spiking()) {
-                progress.printf("evaluating %s at T = %s%n", m.name, java.util.Arrays.toString(timeSteps));
-                List<EvaluationResult> atT = DistributedEvaluator.evaluate(sc, m.file.network, data, partitions,
-                        batchSize, new EvaluationPlan(List.of(Corruption.none()), timeSteps));
-                for (int i = 0; i < timeSteps.length; i++) {
-                    EvaluationResult r = atT.get(i);
-                    report.timeStep(m, timeSteps[i], r, EnergyEstimate.of(m.file.network, r.input, r.firingRates,
-                            timeSteps[i]));
-                }
+                runTimeStepsOnly(m, timeSteps, progress).timeStepRows().forEach(report::addTimeStepRow);
             }
+        }
+        return report;
+    }
+
+    /** Only the time-step study of one spiking model (no clean evaluation at its own T first). */
+    public StudyReport runTimeStepsOnly(StudiedModel m, int[] timeSteps, java.io.PrintStream progress) throws IOException {
+        if (!m.spiking()) {
+            throw new IllegalArgumentException(m.name + " is not a spiking network; it has no time steps");
+        }
+        StudyReport report = new StudyReport(List.of(m), List.of(), timeSteps);
+        progress.printf("evaluating %s at T = %s%n", m.name, java.util.Arrays.toString(timeSteps));
+        List<EvaluationResult> atT = DistributedEvaluator.evaluate(sc, m.file.network, data, partitions,
+                batchSize, new EvaluationPlan(List.of(Corruption.none()), timeSteps));
+        for (int i = 0; i < timeSteps.length; i++) {
+            EvaluationResult r = atT.get(i);
+            report.timeStep(m, timeSteps[i], r, EnergyEstimate.of(m.file.network, r.input, r.firingRates, timeSteps[i]));
         }
         return report;
     }
@@ -82,6 +91,9 @@ public final class Study {
                 int dash = p.indexOf('-');
                 int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
                 int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
+                if (to < from) {
+                    throw new IllegalArgumentException("--time-steps " + spec + ": the range " + p + " runs backwards");
+                }
                 for (int t = from; t <= to; t++) {
                     out.add(t);
                 }

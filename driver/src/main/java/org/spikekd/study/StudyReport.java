@@ -43,9 +43,14 @@ public final class StudyReport {
     }
 
     void timeStep(StudiedModel m, int t, EvaluationResult r, EnergyEstimate e) {
+        examples = r.examples;
         byTimeSteps.add(Study.row("model", m.name, "time_steps", t, "accuracy", r.accuracy, "loss", r.loss,
                 "mean_firing_rate", r.meanFiringRate(), "synaptic_ops", e.synapticOps, "macs", e.macs,
                 "energy_uj", e.microjoules(), "firing_rates", r.firingRates));
+    }
+
+    void addTimeStepRow(Map<String, Object> row) {
+        byTimeSteps.add(row);
     }
 
     public List<Map<String, Object>> robustnessRows() {
@@ -68,6 +73,13 @@ public final class StudyReport {
     }
 
     public void printTables(PrintStream out) {
+        if (!levels.isEmpty()) {
+            printRobustness(out);
+        }
+        printTimeSteps(out);
+    }
+
+    private void printRobustness(PrintStream out) {
         out.printf("accuracy under noise (%d examples; each model reads the same corrupted images)%n", examples);
         StringBuilder head = new StringBuilder(String.format("  %-22s", "noise:level"));
         models.forEach(m -> head.append(String.format(" %14s", shorten(m.name))));
@@ -79,6 +91,9 @@ public final class StudyReport {
             }
             out.println(line);
         }
+    }
+
+    private void printTimeSteps(PrintStream out) {
         List<StudiedModel> spiking = models.stream().filter(StudiedModel::spiking).collect(Collectors.toList());
         if (timeSteps.length == 0 || spiking.isEmpty()) {
             return;

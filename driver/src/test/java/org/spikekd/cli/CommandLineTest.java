@@ -27,7 +27,7 @@ public class CommandLineTest {
 
     /** The exit code, stdout and stderr of one command. */
     public record Outcome(int exitCode, String out, String err) {
-        JsonNode lastJsonLine() throws Exception {
+        public JsonNode lastJsonLine() throws Exception {
             String[] lines = out.strip().split("\n");
             return JSON.readTree(lines[lines.length - 1]);
         }
