@@ -83,6 +83,7 @@ public final class DiagnoseCommand implements Runnable {
             GradientFlow flow = new GradientFlow(images).width(width).timeSteps(timeSteps).batchSize(batchSize)
                     .steps(steps).surrogate(surrogate).seed(seed);
             List<Map<String, Object>> rows = new ArrayList<>();
+            List<GradientFlow.Measurement> all = new ArrayList<>();
             System.err.printf("%-7s %7s %12s %12s %9s %9s %9s %9s  %s%n", "resnet", "alpha", "|g| first", "|g| last",
                     "decades", "trained", "loss", "trained", "verdict");
             for (int depth : depths) {
@@ -92,7 +93,11 @@ public final class DiagnoseCommand implements Runnable {
                             m.initial[0], m.initial[m.initial.length - 1], GradientFlow.Measurement.decades(m.initial),
                             GradientFlow.Measurement.decades(m.trained), m.lossInitial, m.lossTrained, m.verdict());
                     rows.add(m.toMap());
+                    all.add(m);
                 }
+            }
+            for (int depth : depths) {
+                printPerLayer(depth, all.stream().filter(m -> m.depth == depth).toList());
             }
             System.err.println("decades = log10(first layer's gradient norm / last layer's); below -"
                     + GradientFlow.DECADES + ": vanishing, above " + GradientFlow.DECADES + ": exploding");
@@ -114,6 +119,21 @@ public final class DiagnoseCommand implements Runnable {
             }
             System.out.println(json);
             return 0;
+        }
+
+        /** log10 of every layer's gradient norm at initialization: layers down, alphas across. */
+        private static void printPerLayer(int depth, List<GradientFlow.Measurement> ms) {
+            System.err.printf("ResNet-%d: log10 |grad W| per layer at initialization%n", depth);
+            StringBuilder head = new StringBuilder(String.format("  %-20s", "layer"));
+            ms.forEach(m -> head.append(String.format(" %8s", "a=" + m.alpha)));
+            System.err.println(head);
+            for (int i = 0; i < ms.get(0).layers.size(); i++) {
+                StringBuilder line = new StringBuilder(String.format("  %-20s", ms.get(0).layers.get(i)));
+                for (GradientFlow.Measurement m : ms) {
+                    line.append(String.format(" %8.2f", Math.log10(m.initial[i])));
+                }
+                System.err.println(line);
+            }
         }
     }
 }
