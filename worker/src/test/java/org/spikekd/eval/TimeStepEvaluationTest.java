@@ -35,10 +35,12 @@ class TimeStepEvaluationTest {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         images = new DatasetLoader("idx", "/usr/share/datasets/fashion-mnist", List.of(), 28, true).load("test", 120);
         double[][] norm = images.channelMeanAndStd();
-        // trained at T = 4; a direct-encoded LIF student
+        // made for T = 4; a direct-encoded LIF student, untrained, with a threshold low enough that
+        // every layer fires at its initial weights (so its output depends on its input and on T)
         student = new NetworkFactory(new VggArchitecture(List.of(List.of(8), List.of(16)), "avg", List.of(32)),
                 NetworkRole.STUDENT).normalization(norm[0], norm[1])
-                .spiking(SpikingSettings.defaults().withTimeSteps(4)).seed(3).build();
+                .spiking(new SpikingSettings("direct", 4, new org.spikekd.neuron.SpikingLayer().setVThreshold(0.25)))
+                .seed(3).build();
     }
 
     @Test
@@ -73,9 +75,34 @@ class TimeStepEvaluationTest {
                         "firing rate of " + layer + " at T=" + steps[i]);
             }
         }
+        for (int i = 1; i < steps.length; i++) {
+            assertTrue(stepwise.get(i).result(0).loss != stepwise.get(0).result(0).loss, "the output should change with T");
+        }
+        stepwise.get(0).result(0).firingRates.forEach((layer, rate) -> assertTrue(rate > 0, layer + " is silent"));
         // and the retimed network at the student's own T is the student
         EvaluationResult own = Evaluator.evaluate(student, images, 50);
         assertEquals(own.loss, stepwise.get(1).result(0).loss, 1e-4);
+    }
+
+    @Test
+    void aPlanOverPartsMergesToThePlanOverTheWhole() {
+        EvaluationPlan plan = new EvaluationPlan(List.of(org.spikekd.noise.Corruption.none(),
+                new org.spikekd.noise.Corruption(org.spikekd.noise.NoiseKind.GAUSSIAN, 0.2, 5)), new int[] {2, 4});
+        assertEquals(4, plan.size());
+        List<EvaluationTally> whole = plan.tally(student, images, 60);
+        // parts on batch boundaries: the same minibatches, so the same numbers exactly
+        List<EvaluationTally> merged = EvaluationPlan.merge(EvaluationPlan.merge(new java.util.ArrayList<>(),
+                plan.tally(student, images.slice(0, 60), 60)), plan.tally(student, images.slice(60, 120), 60));
+        for (int i = 0; i < plan.size(); i++) {
+            EvaluationResult a = whole.get(i).result(0);
+            EvaluationResult b = merged.get(i).result(0);
+            assertEquals(a.examples, b.examples);
+            assertEquals(a.accuracy, b.accuracy, 0.0);
+            assertEquals(a.loss, b.loss, 1e-9);
+            assertEquals(a.firingRates, b.firingRates);
+        }
+        // and the noise is there: noisy images give another loss
+        assertTrue(whole.get(0).result(0).loss != whole.get(2).result(0).loss);
     }
 
     @Test
