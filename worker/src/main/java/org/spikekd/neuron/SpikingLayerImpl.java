@@ -13,7 +13,10 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
     private final FiringRateMeter firingRate = new FiringRateMeter();
     /** Whether inference passes continue from the membrane the last one left (see MembraneState). */
     private boolean carryMembrane;
+    /** The membrane the last pass left, outside any workspace; reused pass after pass. */
     private transient INDArray membrane;
+    /** Whether {@link #membrane} holds a state to continue from (false: start at rest). */
+    private boolean membraneCarried;
 
     public SpikingLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -30,13 +33,22 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
     protected INDArray forward(INDArray current, boolean training) {
         int steps = layerConf().getTimeSteps();
         boolean carry = carryMembrane && !training;
-        INDArray start = carry ? membrane : null;
+        INDArray start = carry && membraneCarried ? membrane : null;
         if (start != null && start.length() * steps != current.length()) {
             throw new IllegalStateException("spiking layer " + layerId() + " carries the membrane of another "
                     + "batch; reset it (MembraneState.reset) before a new batch");
         }
         SpikingNeuron.Trace t = neuron().forward(current, steps, start);
-        membrane = carry ? t.membrane.detach() : null; // out of the workspace, which the next pass resets
+        if (carry) {
+            // kept outside the workspace, which the next pass resets; one buffer reused, since a
+            // fresh off-heap copy per pass would pile up until the garbage collector ran
+            if (membrane == null || membrane.length() != t.membrane.length()) {
+                membrane = t.membrane.detach();
+            } else {
+                membrane.assign(t.membrane);
+            }
+            membraneCarried = true;
+        }
         trace = training ? t : null;
         traceShape = current.shape();
         firingRate.record(t.spikes);
@@ -63,11 +75,12 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
     void carryMembrane(boolean carry) {
         this.carryMembrane = carry;
         this.membrane = null;
+        this.membraneCarried = false;
     }
 
     /** Back to the resting potential before the next pass. */
     void resetMembrane() {
-        membrane = null;
+        membraneCarried = false;
     }
 
     @Override
