@@ -1,7 +1,5 @@
 package org.spikekd.bench;
 
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,13 +54,10 @@ public final class ConversionBenchmark implements Callable<Integer> {
                 calibrationImages.size(), percentile);
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().percentile(percentile).timeSteps(steps[steps.length - 1])
                 .convert(teacher.network, calibrationImages);
-        Files.createDirectories(out);
-        Path convertedFile = out.resolve("converted.zip");
-        try (OutputStream os = Files.newOutputStream(convertedFile)) {
-            ModelFile.write(converted.snn, teacher.config.with("model.role=student").with("neuron.type=if")
-                    .with("neuron.reset=soft").with("encoding.time-steps=" + steps[steps.length - 1])
-                    .with("model.converted-from=\"" + models.teacher + "\""), os);
-        }
+        Path convertedFile = out.toAbsolutePath().resolve("converted.zip");
+        ModelFile.save(converted.snn, teacher.config.with("model.role=student").with("neuron.type=if")
+                .with("neuron.reset=soft").with("encoding.time-steps=" + steps[steps.length - 1])
+                .with("model.converted-from=\"" + models.teacher + "\""), convertedFile.toString());
         StudiedModel teacherModel = StudiedModel.load("teacher=" + models.teacher);
         StudiedModel kd = StudiedModel.load("kd=" + models.kd);
         StudiedModel conv = StudiedModel.load("converted=" + convertedFile);

@@ -1,15 +1,11 @@
 package org.spikekd.cli;
 
-import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.convert.AnnToSnnConverter;
-import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.train.ModelFile;
@@ -76,14 +72,7 @@ public final class ConvertCommand implements Callable<Integer> {
         JobConfig converted = job.with("model.role=student").with("neuron.type=if").with("neuron.reset=soft")
                 .with("encoding.type=direct").with("encoding.time-steps=" + timeSteps).with("distill.teacher=\"\"")
                 .with("distill.feature.stages=[]").with("model.converted-from=\"" + model + "\"");
-        Path target = HadoopFiles.path(out);
-        FileSystem fs = HadoopFiles.withoutSideChecksums(HadoopFiles.fileSystem(target));
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        fs.mkdirs(target.getParent());
-        try (OutputStream os = fs.create(tmp, true)) {
-            ModelFile.write(r.snn, converted, os);
-        }
-        HadoopFiles.replace(fs, tmp, target);
+        ModelFile.save(r.snn, converted, out);
         System.err.println("wrote " + out);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", out);

@@ -1,15 +1,14 @@
 package org.spikekd.cli;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.spikekd.data.DatasetLoader;
+import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.diagnose.GradientFlow;
 import org.spikekd.train.RunDirectory;
@@ -111,10 +110,7 @@ public final class DiagnoseCommand implements Runnable {
             String json = RunDirectory.JSON.writeValueAsString(result);
             if (out != null) {
                 Path abs = out.toAbsolutePath();
-                Files.createDirectories(abs.getParent());
-                Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-                Files.writeString(tmp, json, StandardCharsets.UTF_8);
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                HadoopFiles.writeAtomically(abs.toString(), json.getBytes(StandardCharsets.UTF_8));
                 System.err.println("wrote " + abs);
             }
             System.out.println(json);

@@ -3,14 +3,13 @@ package org.spikekd.study;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.spikekd.data.HadoopFiles;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.noise.Corruption;
@@ -131,11 +130,10 @@ public final class StudyReport {
     }
 
     /**
-     * Writes evaluation.json, robustness.csv and time_steps.csv into the local directory {@code dir},
-     * each under a temporary name first and renamed into place.
+     * Writes evaluation.json, robustness.csv and time_steps.csv into the local directory {@code dir}
+     * (made if missing), each under a temporary name first and renamed into place.
      */
     public void writeTo(Path dir) throws IOException {
-        Files.createDirectories(dir);
         write(dir, "evaluation.json", RunDirectory.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toMap()));
         write(dir, "robustness.csv", csv(robustness, List.of("model", "noise", "level", "accuracy", "loss",
                 "mean_firing_rate", "energy_uj")));
@@ -157,8 +155,6 @@ public final class StudyReport {
     }
 
     private static void write(Path dir, String name, String content) throws IOException {
-        Path tmp = dir.resolve("." + name + ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        HadoopFiles.writeAtomically(dir.toAbsolutePath().resolve(name).toString(), content.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -59,6 +59,26 @@ public final class HadoopFiles {
         }
     }
 
+    /**
+     * Writes {@code content} to {@code target} under a hidden temporary name beside it, then
+     * renames it into place ({@link #replace}): nothing half-written is ever visible.
+     */
+    public static void writeAtomically(FileSystem fs, Path target, byte[] content) throws IOException {
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try (java.io.OutputStream out = fs.create(tmp, true)) {
+            out.write(content);
+        }
+        replace(fs, tmp, target);
+    }
+
+    /** The same for a file named by a local path or any Hadoop URI; its directory is made if missing. */
+    public static void writeAtomically(String uri, byte[] content) throws IOException {
+        Path target = path(uri);
+        FileSystem fs = withoutSideChecksums(fileSystem(target));
+        fs.mkdirs(target.getParent());
+        writeAtomically(fs, target, content);
+    }
+
     /** Opens a file, un-gzipping it if it starts with the gzip magic number. */
     public static InputStream openMaybeGzipped(Path path) throws IOException {
         InputStream raw = new BufferedInputStream(fileSystem(path).open(path), 1 << 16);

@@ -2,7 +2,6 @@ package org.spikekd.sweep;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
@@ -63,11 +62,7 @@ public final class SweepDirectory {
     }
 
     public void writeAtomically(String name, String content) throws IOException {
-        Path tmp = new Path(dir, "." + name + ".tmp");
-        try (OutputStream out = fs.create(tmp, true)) {
-            out.write(content.getBytes(StandardCharsets.UTF_8));
-        }
-        HadoopFiles.replace(fs, tmp, new Path(dir, name));
+        HadoopFiles.writeAtomically(fs, new Path(dir, name), content.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

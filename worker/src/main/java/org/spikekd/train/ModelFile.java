@@ -41,6 +41,16 @@ public final class ModelFile {
         }
     }
 
+    /**
+     * Saves a model file at a local path or any Hadoop URI, under a temporary name first and then
+     * renamed into place.
+     */
+    public static void save(ComputationGraph net, JobConfig config, String uri) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        write(net, config, bytes);
+        HadoopFiles.writeAtomically(uri, bytes.toByteArray());
+    }
+
     /** Loads a model file from a local path or any Hadoop file system URI. */
     public static ModelFile load(String uri) throws IOException {
         File local = localCopy(uri);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,11 +93,7 @@ public final class RunDirectory {
     }
 
     private void writeAtomically(String name, byte[] content) throws IOException {
-        Path tmp = new Path(dir, "." + name + ".tmp");
-        try (OutputStream out = fs.create(tmp, true)) {
-            out.write(content);
-        }
-        HadoopFiles.replace(fs, tmp, new Path(dir, name));
+        HadoopFiles.writeAtomically(fs, new Path(dir, name), content);
     }
 
     public void writeJson(String name, Object value) throws IOException {
