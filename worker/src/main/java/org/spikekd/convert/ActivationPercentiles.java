@@ -1,18 +1,17 @@
 package org.spikekd.convert;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
+import org.spikekd.model.GraphLayers;
 
 /**
  * The p-th percentile of each ReLU's positive activations over calibration images: the "robust"
@@ -28,15 +27,7 @@ final class ActivationPercentiles {
 
     /** The names of the network's ReLU activation vertices, in graph order. */
     static List<String> reluVertices(ComputationGraph ann) {
-        List<String> out = new ArrayList<>();
-        for (int i : ann.topologicalSortOrder()) {
-            String name = ann.getVertices()[i].getVertexName();
-            var v = ann.getConfiguration().getVertices().get(name);
-            if (v instanceof LayerVertex && ((LayerVertex) v).getLayerConf().getLayer() instanceof ActivationLayer) {
-                out.add(name);
-            }
-        }
-        return out;
+        return GraphLayers.inOrder(ann, l -> l instanceof ActivationLayer);
     }
 
     static Map<String, Double> of(ComputationGraph ann, LabeledImages images, double percentile, int batchSize) {

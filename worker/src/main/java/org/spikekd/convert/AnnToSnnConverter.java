@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -30,6 +29,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.encoding.DirectEncodingLayer;
+import org.spikekd.model.GraphLayers;
 import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
 import org.spikekd.neuron.SpikingLayer;
@@ -135,8 +135,7 @@ public final class AnnToSnnConverter {
         }
 
         private Layer layer(String vertex) {
-            GraphVertex v = conf.getVertices().get(vertex);
-            return v instanceof LayerVertex ? ((LayerVertex) v).getLayerConf().getLayer() : null;
+            return GraphLayers.layerOf(conf.getVertices().get(vertex));
         }
 
         private List<String> order() {

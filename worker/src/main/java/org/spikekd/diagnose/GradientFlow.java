@@ -1,10 +1,8 @@
 package org.spikekd.diagnose;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -15,6 +13,7 @@ import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.model.GraphLayers;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.ResNetArchitecture;
@@ -155,17 +154,6 @@ public final class GradientFlow {
 
     /** Convolution and dense layers, input to output. */
     static List<String> weightLayers(ComputationGraph net) {
-        List<String> out = new ArrayList<>();
-        for (int i : net.topologicalSortOrder()) {
-            String name = net.getVertices()[i].getVertexName();
-            var v = net.getConfiguration().getVertices().get(name);
-            if (v instanceof LayerVertex) {
-                var l = ((LayerVertex) v).getLayerConf().getLayer();
-                if (l instanceof ConvolutionLayer || l instanceof DenseLayer) {
-                    out.add(name);
-                }
-            }
-        }
-        return out;
+        return GraphLayers.inOrder(net, l -> l instanceof ConvolutionLayer || l instanceof DenseLayer);
     }
 }

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -16,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.encoding.PoissonEncodingLayer;
+import org.spikekd.model.GraphLayers;
 import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
 import org.spikekd.model.TimeSteps;
@@ -73,7 +73,7 @@ public final class EnergyEstimate {
         Map<String, Map<String, Double>> perLayer = new LinkedHashMap<>();
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             String name = e.getKey();
-            Layer layer = layerOf(e.getValue());
+            Layer layer = GraphLayers.layerOf(e.getValue());
             if (!onPath.contains(name) || !(layer instanceof ConvolutionLayer || layer instanceof DenseLayer)) {
                 continue;
             }
@@ -113,7 +113,7 @@ public final class EnergyEstimate {
                                        Map<String, List<String>> inputs, Map<String, Double> rates) {
         String current = vertex;
         while (true) {
-            Layer layer = layerOf(conf.getVertices().get(current));
+            Layer layer = GraphLayers.layerOf(conf.getVertices().get(current));
             if (layer instanceof SpikingLayer || layer instanceof PoissonEncodingLayer) {
                 Double r = rates.get(current);
                 if (r == null || r.isNaN()) {
@@ -130,10 +130,6 @@ public final class EnergyEstimate {
             }
             current = in.get(0); // pooling, flattening: the rate passes through
         }
-    }
-
-    private static Layer layerOf(GraphVertex v) {
-        return v instanceof LayerVertex ? ((LayerVertex) v).getLayerConf().getLayer() : null;
     }
 
     private static Set<String> ancestors(String vertex, Map<String, List<String>> inputs) {

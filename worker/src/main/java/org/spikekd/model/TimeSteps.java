@@ -2,7 +2,6 @@ package org.spikekd.model;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.encoding.DirectEncodingLayer;
@@ -20,7 +19,7 @@ public final class TimeSteps {
     /** The T a spiking network runs; 0 for an ANN. */
     public static int of(ComputationGraphConfiguration conf) {
         for (GraphVertex v : conf.getVertices().values()) {
-            Layer l = layerOf(v);
+            Layer l = GraphLayers.layerOf(v);
             if (l instanceof SpikingLayer) {
                 return ((SpikingLayer) l).getTimeSteps();
             }
@@ -42,7 +41,7 @@ public final class TimeSteps {
         }
         ComputationGraphConfiguration conf = net.getConfiguration().clone();
         for (GraphVertex v : conf.getVertices().values()) {
-            Layer l = layerOf(v);
+            Layer l = GraphLayers.layerOf(v);
             if (l instanceof SpikingLayer) {
                 ((SpikingLayer) l).setTimeSteps(timeSteps);
             } else if (l instanceof DirectEncodingLayer) {
@@ -56,9 +55,5 @@ public final class TimeSteps {
         ComputationGraph copy = new ComputationGraph(conf);
         copy.init(net.params().dup(), false);
         return copy;
-    }
-
-    private static Layer layerOf(GraphVertex v) {
-        return v instanceof LayerVertex ? ((LayerVertex) v).getLayerConf().getLayer() : null;
     }
 }
