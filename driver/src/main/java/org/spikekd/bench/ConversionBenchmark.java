@@ -55,9 +55,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().percentile(percentile).timeSteps(steps[steps.length - 1])
                 .convert(teacher.network, calibrationImages);
         Path convertedFile = out.toAbsolutePath().resolve("converted.zip");
-        ModelFile.save(converted.snn, teacher.config.with("model.role=student").with("neuron.type=if")
-                .with("neuron.reset=soft").with("encoding.time-steps=" + steps[steps.length - 1])
-                .with("model.converted-from=\"" + models.teacher + "\""), convertedFile.toString());
+        ModelFile.save(converted.snn, converted.jobConfig(teacher.config, models.teacher), convertedFile.toString());
         StudiedModel teacherModel = StudiedModel.load("teacher=" + models.teacher);
         StudiedModel kd = StudiedModel.load("kd=" + models.kd);
         StudiedModel conv = StudiedModel.load("converted=" + convertedFile);

@@ -69,10 +69,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 .normalization(AnnToSnnConverter.Normalization.valueOf(normalization.toUpperCase()))
                 .convert(teacher.network, calibration);
         r.lambdas.forEach((layer, lambda) -> System.err.printf("  %-14s lambda %.4f%n", layer, lambda));
-        JobConfig converted = job.with("model.role=student").with("neuron.type=if").with("neuron.reset=soft")
-                .with("encoding.type=direct").with("encoding.time-steps=" + timeSteps).with("distill.teacher=\"\"")
-                .with("distill.feature.stages=[]").with("model.converted-from=\"" + model + "\"");
-        ModelFile.save(r.snn, converted, out);
+        ModelFile.save(r.snn, r.jobConfig(job, model), out);
         System.err.println("wrote " + out);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", out);

@@ -30,10 +30,8 @@ final class ActivationPercentiles {
         return GraphLayers.inOrder(ann, l -> l instanceof ActivationLayer);
     }
 
+    /** @param percentile in (0, 100], as {@link AnnToSnnConverter#percentile} checked */
     static Map<String, Double> of(ComputationGraph ann, LabeledImages images, double percentile, int batchSize) {
-        if (!(percentile > 0 && percentile <= 100)) {
-            throw new IllegalArgumentException("the activation percentile must be in (0, 100], got " + percentile);
-        }
         List<String> relus = reluVertices(ann);
         int batches = (images.size() + batchSize - 1) / batchSize;
         Map<String, float[]> samples = new LinkedHashMap<>();

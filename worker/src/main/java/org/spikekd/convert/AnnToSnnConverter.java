@@ -27,11 +27,13 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.model.GraphLayers;
 import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
+import org.spikekd.model.TimeSteps;
 import org.spikekd.neuron.SpikingLayer;
 import org.spikekd.timefold.TimeAverageLayer;
 
@@ -97,6 +99,18 @@ public final class AnnToSnnConverter {
             this.snn = snn;
             this.lambdas = lambdas;
         }
+
+        /**
+         * The job configuration saved with the SNN: the teacher's, made a direct-encoded student of
+         * IF neurons with soft reset at the SNN's T, without distillation, and marked as converted
+         * from {@code teacherPath}.
+         */
+        public JobConfig jobConfig(JobConfig teacher, String teacherPath) {
+            return teacher.with("model.role=student").with("neuron.type=if").with("neuron.reset=soft")
+                    .with("encoding.type=direct").with("encoding.time-steps=" + TimeSteps.of(snn))
+                    .with("distill.teacher=\"\"").with("distill.feature.stages=[]")
+                    .with("model.converted-from=\"" + teacherPath + "\"");
+        }
     }
 
     /**
@@ -124,8 +138,8 @@ public final class AnnToSnnConverter {
         private final Map<String, String> carriedBy = new HashMap<>();
         /** ANN vertex -> the ANN activation one unit of its SNN vertex's (time-averaged) output stands for. */
         private final Map<String, Double> unit = new HashMap<>();
-        /** SNN linear layer -> (ANN linear layer, batch norm folded into it or null, its input's unit, its output's unit). */
-        private final Map<String, Object[]> linear = new LinkedHashMap<>();
+        /** SNN linear layer -> what its parameters are made from. */
+        private final Map<String, LinearSource> linear = new LinkedHashMap<>();
 
         Plan(ComputationGraph ann) {
             this.ann = ann;
@@ -184,22 +198,12 @@ public final class AnnToSnnConverter {
                     }
                 }
                 GraphVertex gv = conf.getVertices().get(v);
-                if (gv instanceof ElementWiseVertex && !isAdd((ElementWiseVertex) gv)) {
+                if (gv instanceof ElementWiseVertex && ((ElementWiseVertex) gv).getOp() != ElementWiseVertex.Op.Add) {
                     throw new IllegalArgumentException("vertex " + v + " is an element-wise op other than addition");
                 }
             }
             if (!anyRelu) {
                 throw new IllegalArgumentException("the model has no ReLU layers to turn into neurons");
-            }
-        }
-
-        private boolean isAdd(ElementWiseVertex v) {
-            try {
-                var f = ElementWiseVertex.class.getDeclaredField("op");
-                f.setAccessible(true);
-                return f.get(v) == ElementWiseVertex.Op.Add;
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
             }
         }
 
@@ -308,7 +312,7 @@ public final class AnnToSnnConverter {
                         .activation(Activation.IDENTITY).build();
             }
             g.addLayer(name, converted, carriedBy.get(from));
-            linear.put(name, new Object[] {v, bn, inUnit, outUnit});
+            linear.put(name, new LinearSource(v, bn, inUnit, outUnit));
             if (classifier) {
                 g.addLayer(NetworkBuilder.LOGITS, new TimeAverageLayer(timeSteps, NetworkBuilder.LOGITS), name);
                 carriedBy.put(v, NetworkBuilder.LOGITS);
@@ -320,12 +324,12 @@ public final class AnnToSnnConverter {
 
         /** Sets every converted layer's weights and bias: batch norm folded in, then rescaled. */
         void copyParameters(ComputationGraph snn, Map<String, Double> lambdas) {
-            for (Map.Entry<String, Object[]> e : linear.entrySet()) {
-                String annName = (String) e.getValue()[0];
-                String bn = (String) e.getValue()[1];
-                double inUnit = (Double) e.getValue()[2];
-                double outUnit = (Double) e.getValue()[3];
-                var annLayer = ann.getLayer(annName);
+            for (Map.Entry<String, LinearSource> e : linear.entrySet()) {
+                LinearSource from = e.getValue();
+                String bn = from.batchNorm();
+                double inUnit = from.inUnit();
+                double outUnit = from.outUnit();
+                var annLayer = ann.getLayer(from.annLayer());
                 INDArray w = annLayer.getParam("W").dup();
                 boolean conv = w.rank() == 4;
                 long outs = conv ? w.size(0) : w.size(1);
@@ -345,6 +349,12 @@ public final class AnnToSnnConverter {
             }
         }
     }
+
+    /**
+     * A converted convolution or dense layer's origin: the ANN layer, the batch norm folded into it
+     * (or null), and the units of its input and of the current it outputs.
+     */
+    private record LinearSource(String annLayer, String batchNorm, double inUnit, double outUnit) {}
 
     /** W with each output channel (conv: first dimension; dense: columns) multiplied by its scale. */
     private static INDArray scaleOutputs(INDArray w, INDArray scale, boolean conv) {
