@@ -65,12 +65,13 @@ public final class RobustnessBenchmark implements Callable<Integer> {
         Map<String, Object> figures = BenchmarkOutput.begin("robustness");
         figures.put("examples", report.toMap().get("examples"));
         figures.put("models", Map.of("teacher", models.teacher, "direct", models.direct, "kd", models.kd));
+        Map<String, Object> clean = new LinkedHashMap<>();
         Map<String, Object> drops = new LinkedHashMap<>();
         for (StudiedModel m : studied) {
+            clean.put(m.name, report.accuracy(m.name, Corruption.none()));
             drops.put(m.name, meanDrop(report, m.name, corruptions));
         }
-        figures.put("clean_accuracy", Map.of("teacher", report.accuracy("teacher", Corruption.none()),
-                "direct", report.accuracy("direct", Corruption.none()), "kd", report.accuracy("kd", Corruption.none())));
+        figures.put("clean_accuracy", clean);
         figures.put("mean_accuracy_drop_under_noise", drops);
         figures.put("kd_minus_direct_under_noise", meanAccuracy(report, "kd", corruptions) - meanAccuracy(report, "direct", corruptions));
         figures.put("by_kind", byKind(report, studied, corruptions));
