@@ -29,6 +29,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.dl4j.Convolution;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.model.GraphLayers;
 import org.spikekd.model.InputNormalizationLayer;
@@ -188,7 +189,8 @@ public final class AnnToSnnConverter {
                                 + "convolution or dense layer, so it cannot be folded into one");
                     }
                 } else if ((l instanceof DenseLayer || l instanceof ConvolutionLayer)
-                        && !(l.getClass() == DenseLayer.class || l.getClass() == ConvolutionLayer.class)) {
+                        && !(l.getClass() == DenseLayer.class || l.getClass() == ConvolutionLayer.class
+                            || l.getClass() == Convolution.class)) {
                     throw new IllegalArgumentException("layer " + v + " (" + l.getClass().getSimpleName() + ") does not convert");
                 } else if (l instanceof DenseLayer || l instanceof ConvolutionLayer) {
                     var act = ((org.deeplearning4j.nn.conf.layers.BaseLayer) l).getActivationFn();
@@ -303,9 +305,9 @@ public final class AnnToSnnConverter {
             Layer converted;
             if (l instanceof ConvolutionLayer) {
                 ConvolutionLayer c = (ConvolutionLayer) l;
-                converted = new ConvolutionLayer.Builder(c.getKernelSize()).stride(c.getStride()).padding(c.getPadding())
-                        .dilation(c.getDilation()).convolutionMode(c.getConvolutionMode()).nIn(c.getNIn()).nOut(c.getNOut())
-                        .hasBias(true).activation(Activation.IDENTITY).build();
+                converted = Convolution.of(new ConvolutionLayer.Builder(c.getKernelSize()).stride(c.getStride())
+                        .padding(c.getPadding()).dilation(c.getDilation()).convolutionMode(c.getConvolutionMode())
+                        .nIn(c.getNIn()).nOut(c.getNOut()).hasBias(true).activation(Activation.IDENTITY));
             } else {
                 DenseLayer d = (DenseLayer) l;
                 converted = new DenseLayer.Builder().nIn(d.getNIn()).nOut(d.getNOut()).hasBias(true)

@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.dl4j.Convolution;
 import org.spikekd.distill.FeatureDistillationLoss;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.encoding.PoissonEncodingLayer;
@@ -73,9 +74,9 @@ public final class NetworkBuilder {
     }
 
     public String conv(String name, String from, int channels, int kernel, int stride) {
-        graph.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
+        graph.addLayer(name, Convolution.of(new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
                 .nOut(channels).hasBias(false).activation(Activation.IDENTITY)
-                .convolutionMode(ConvolutionMode.Same).weightInit(new TorchDefaultInit()).build(), from);
+                .convolutionMode(ConvolutionMode.Same).weightInit(new TorchDefaultInit())), from);
         return name;
     }
 
@@ -171,9 +172,9 @@ public final class NetworkBuilder {
                         + " does not exist; this architecture has stages 1.." + stages.size());
             }
             graph.addLayer("rate" + k, new TimeAverageLayer(spiking.timeSteps, "rate" + k), "stage" + k);
-            graph.addLayer("adapter" + k, new ConvolutionLayer.Builder(1, 1).nOut(teacherChannels.get(i))
-                    .hasBias(true).activation(Activation.IDENTITY).weightInit(new TorchDefaultInit())
-                    .build(), "rate" + k);
+            graph.addLayer("adapter" + k, Convolution.of(new ConvolutionLayer.Builder(1, 1).nOut(teacherChannels.get(i))
+                    .hasBias(true).activation(Activation.IDENTITY).weightInit(new TorchDefaultInit())),
+                    "rate" + k);
             graph.addLayer("feature" + k, new LossLayer.Builder(new FeatureDistillationLoss(beta))
                     .activation(Activation.IDENTITY).build(), "adapter" + k);
             outputs.add("feature" + k);

@@ -1,0 +1,113 @@
+package org.spikekd.dl4j;
+
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * DL4J's 2-D convolution, with a backward pass that does not run the forward pass again.
+ *
+ * <p>DL4J 1.0.0-M2's convolution layer recomputes its pre-activation output at the start of every
+ * backward pass, to apply its activation's derivative. SpikeKD's convolutions have no activation of
+ * their own (batch norm and the neurons follow), so that second forward convolution is pure waste:
+ * a fifth of a spiking student's training step. This layer is the same configuration (same
+ * parameters, shapes and JSON fields, {@code instanceof ConvolutionLayer}); only when its activation
+ * is the identity and its data NCHW does the backward pass go straight to libnd4j's
+ * {@code conv2d_bp} (oneDNN where available), with the incoming gradient as the output's.
+ */
+public class Convolution extends ConvolutionLayer {
+
+    /** For JSON deserialization. */
+    protected Convolution() {}
+
+    public Convolution(ConvolutionLayer.Builder builder) {
+        super(builder);
+    }
+
+    /** The layer {@code builder} describes, with the single-pass backward. */
+    public static Convolution of(ConvolutionLayer.Builder builder) {
+        return new Convolution(builder);
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        Impl layer = new Impl(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    /** Runs a {@link Convolution}. */
+    public static class Impl extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
+
+        public Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+            ConvolutionLayer c = layerConf();
+            if (!(c.getActivationFn() instanceof ActivationIdentity) || c.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                return super.backpropGradient(epsilon, workspaceMgr);
+            }
+            assertInputSet(true);
+            INDArray in = input.dataType() == dataType ? input : input.castTo(dataType);
+            INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+            INDArray delta = epsilon.dataType() == dataType ? epsilon : epsilon.castTo(dataType);
+            int[] kernel = c.getKernelSize();
+            int[] strides = c.getStride();
+            int[] dilation = c.getDilation();
+            int[] pad = c.getPadding();
+            boolean same = c.getConvolutionMode() == ConvolutionMode.Same;
+            if (same) {
+                pad = ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) delta.size(2), (int) delta.size(3)},
+                        new int[] {(int) in.size(2), (int) in.size(3)}, kernel, strides, dilation);
+            }
+            INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
+            INDArray weightGradient = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+            INDArray biasGradient = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
+            DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
+                    // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW (0), weights as [oC, iC, kH, kW] (1)
+                    .addIntegerArguments(kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1],
+                            dilation[0], dilation[1], same ? 1 : 0, 0, 1);
+            if (biasGradient != null) {
+                INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
+                op.addInputs(in, weights, bias.reshape(bias.length()), delta)
+                        .addOutputs(inputGradient, weightGradient, biasGradient.reshape(biasGradient.length()));
+            } else {
+                op.addInputs(in, weights, delta).addOutputs(inputGradient, weightGradient);
+            }
+            Nd4j.exec(op.build());
+
+            Gradient gradient = new DefaultGradient();
+            if (biasGradient != null) {
+                gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradient);
+            }
+            gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradient, 'c');
+            weightNoiseParams.clear();
+            return new Pair<>(gradient, backpropDropOutIfPresent(inputGradient));
+        }
+    }
+}
