@@ -141,6 +141,12 @@ public final class AnnToSnnConverter {
         private final Map<String, Double> unit = new HashMap<>();
         /** SNN linear layer -> what its parameters are made from. */
         private final Map<String, LinearSource> linear = new LinkedHashMap<>();
+        /**
+         * The direct encoder is not placed yet. As in a trained student (see NetworkBuilder), it goes
+         * just before the first neurons: the layers before them see the same image at every step,
+         * so they run once per image instead of T times (at T = 1024 that is most of the work).
+         */
+        private boolean encodePending;
 
         Plan(ComputationGraph ann) {
             this.ann = ann;
@@ -248,8 +254,8 @@ public final class AnnToSnnConverter {
                     unit.put(v, 1.0);
                 } else if (l instanceof InputNormalizationLayer) {
                     g.addLayer(v, l.clone(), carriedBy.get(in.get(0)));
-                    g.addLayer("encode", new DirectEncodingLayer(timeSteps, "encode"), v);
-                    carriedBy.put(v, "encode");
+                    encodePending = true;
+                    carriedBy.put(v, v);
                     unit.put(v, 1.0);
                 } else if (l instanceof ConvolutionLayer || l instanceof DenseLayer) {
                     addLinear(g, v, l, in.get(0), lambdas);
@@ -260,14 +266,18 @@ public final class AnnToSnnConverter {
                     double lambda = lambdas.get(v);
                     double threshold = lambda / currentUnit(v, lambdas);
                     g.addLayer(v, new SpikingLayer().setNeuron("if").setReset("soft").setVThreshold(threshold)
-                            .setTimeSteps(timeSteps).name(v), carriedBy.get(in.get(0)));
+                            .setTimeSteps(timeSteps).name(v), timeFolded(g, carriedBy.get(in.get(0))));
                     carriedBy.put(v, v);
                     unit.put(v, lambda);
                 } else if (l instanceof SubsamplingLayer || l instanceof GlobalPoolingLayer) {
-                    g.addLayer(v, l.clone(), carriedBy.get(in.get(0)));
+                    g.addLayer(v, l.clone(), timeFolded(g, carriedBy.get(in.get(0))));
                     carriedBy.put(v, v);
                     unit.put(v, unit.get(in.get(0)));
                 } else if (gv instanceof ElementWiseVertex) {
+                    if (encodePending) {
+                        throw new IllegalArgumentException("vertex " + v
+                                + ": a residual addition before the first ReLU does not convert");
+                    }
                     double target = currentUnit(reluFed(v), lambdas);
                     String[] addends = new String[in.size()];
                     for (int k = 0; k < in.size(); k++) {
@@ -283,7 +293,7 @@ public final class AnnToSnnConverter {
                     carriedBy.put(v, v);
                     unit.put(v, target);
                 } else if (l instanceof LossLayer) {
-                    g.addLayer(v, l.clone(), carriedBy.get(in.get(0)));
+                    g.addLayer(v, l.clone(), timeFolded(g, carriedBy.get(in.get(0))));
                 } else {
                     throw new IllegalArgumentException("vertex " + v + " ("
                             + (l != null ? l.getClass().getSimpleName() : gv.getClass().getSimpleName())
@@ -293,6 +303,16 @@ public final class AnnToSnnConverter {
             g.setOutputs(NetworkBuilder.OUTPUT);
             g.setInputTypes(input);
             return g.build();
+        }
+
+        /** {@code from}, or the direct encoder added after it if that is still to be placed. */
+        private String timeFolded(GraphBuilder g, String from) {
+            if (!encodePending) {
+                return from;
+            }
+            encodePending = false;
+            g.addLayer("encode", new DirectEncodingLayer(timeSteps, "encode"), from);
+            return "encode";
         }
 
         private void addLinear(GraphBuilder g, String v, Layer l, String from, Map<String, Double> lambdas) {
@@ -316,7 +336,8 @@ public final class AnnToSnnConverter {
             g.addLayer(name, converted, carriedBy.get(from));
             linear.put(name, new LinearSource(v, bn, inUnit, outUnit));
             if (classifier) {
-                g.addLayer(NetworkBuilder.LOGITS, new TimeAverageLayer(timeSteps, NetworkBuilder.LOGITS), name);
+                g.addLayer(NetworkBuilder.LOGITS, new TimeAverageLayer(timeSteps, NetworkBuilder.LOGITS),
+                        timeFolded(g, name));
                 carriedBy.put(v, NetworkBuilder.LOGITS);
             } else {
                 carriedBy.put(v, name);

@@ -31,6 +31,14 @@ import org.spikekd.timefold.TimeAverageLayer;
  * <p>A student's graph: input, normalize (direct encoding only), encode (time folded in: [T*N]),
  * the body, the output layer's currents averaged over time ("logits", [N]), and the loss. A
  * teacher's: input, normalize, the body, "logits", the loss.
+ *
+ * <p>Under direct encoding every step sees the same image, so the convolutions and batch norms
+ * before the first spiking neurons would compute the same thing T times. The encoder therefore
+ * goes in just before the first neurons (input, normalize, conv, bn, encode, neurons, ...): the
+ * stem runs on N images instead of T*N. This is exact: a convolution is per image, and batch
+ * statistics over T copies of a batch equal those of the batch (in the backward pass the
+ * encoder sums the T steps' gradients, which is what the copies' gradients would add up to).
+ * Poisson encoding varies over the steps, so its encoder stays at the input.
  */
 public final class NetworkBuilder {
     /** Vertex names that the trainer and evaluator rely on. */
@@ -43,6 +51,8 @@ public final class NetworkBuilder {
     private final SpikingSettings spiking;
     private final List<String> stages = new ArrayList<>();
     private int unnamed;
+    /** Direct encoding not yet inserted: the layers so far see each image once. */
+    private boolean directEncodingPending;
 
     NetworkBuilder(GraphBuilder graph, NetworkRole role, SpikingSettings spiking) {
         this.graph = graph;
@@ -64,13 +74,26 @@ public final class NetworkBuilder {
             graph.addLayer("normalize", new InputNormalizationLayer(mean, std, "normalize"), last);
             last = "normalize";
         }
-        if (role == NetworkRole.STUDENT) {
-            graph.addLayer("encode", poisson
-                    ? new PoissonEncodingLayer(spiking.timeSteps, "encode")
-                    : new DirectEncodingLayer(spiking.timeSteps, "encode"), last);
+        if (role == NetworkRole.STUDENT && poisson) {
+            graph.addLayer("encode", new PoissonEncodingLayer(spiking.timeSteps, "encode"), last);
             last = "encode";
+        } else if (role == NetworkRole.STUDENT) {
+            directEncodingPending = true; // see the class comment: added before the first neurons
         }
         return last;
+    }
+
+    /**
+     * {@code from}, time-folded: while direct encoding is pending, adds the encoder after it. Every
+     * layer but convolution and batch norm (which work per image) builds on this.
+     */
+    private String timeFolded(String from) {
+        if (!directEncodingPending) {
+            return from;
+        }
+        directEncodingPending = false;
+        graph.addLayer("encode", new DirectEncodingLayer(spiking.timeSteps, "encode"), from);
+        return "encode";
     }
 
     public String conv(String name, String from, int channels, int kernel, int stride) {
@@ -88,7 +111,7 @@ public final class NetworkBuilder {
     /** ReLU for a teacher, spiking neurons for a student. */
     public String activation(String name, String from) {
         if (role == NetworkRole.STUDENT) {
-            graph.addLayer(name, spiking.neuronLayer(name), from);
+            graph.addLayer(name, spiking.neuronLayer(name), timeFolded(from));
         } else {
             graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), from);
         }
@@ -110,24 +133,28 @@ public final class NetworkBuilder {
             default: throw new IllegalArgumentException("pooling must be 'avg' or 'max', got '" + kind + "'");
         }
         graph.addLayer(name, new SubsamplingLayer.Builder(type).kernelSize(kernel, kernel)
-                .stride(stride, stride).convolutionMode(ConvolutionMode.Same).build(), from);
+                .stride(stride, stride).convolutionMode(ConvolutionMode.Same).build(), timeFolded(from));
         return name;
     }
 
     public String globalAveragePool(String name, String from) {
-        graph.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), from);
+        graph.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), timeFolded(from));
         return name;
     }
 
     /** Element-wise sum: a residual connection. */
     public String add(String name, String a, String b) {
+        if (directEncodingPending) {
+            // the two branches would need one encoder between them; no architecture branches that early
+            throw new IllegalStateException("residual addition " + name + " before the first spiking layer");
+        }
         graph.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), a, b);
         return name;
     }
 
     public String dense(String name, String from, int units) {
         graph.addLayer(name, new DenseLayer.Builder().nOut(units).activation(Activation.IDENTITY)
-                .weightInit(new TorchDefaultInit()).build(), from);
+                .weightInit(new TorchDefaultInit()).build(), timeFolded(from));
         return name;
     }
 

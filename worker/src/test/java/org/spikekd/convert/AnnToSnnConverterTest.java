@@ -54,6 +54,9 @@ class AnnToSnnConverterTest {
         double ann = Evaluator.evaluate(teacher, test, 100).accuracy;
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().timeSteps(32).convert(teacher, calibration);
         assertEquals(32, TimeSteps.of(converted.snn));
+        // the first convolution (batch norm folded in) runs once per image; the encoder repeats its output
+        assertEquals(List.of("s1.1.conv"), converted.snn.getConfiguration().getVertexInputs().get("encode"));
+        assertEquals(List.of("encode"), converted.snn.getConfiguration().getVertexInputs().get("stage1"));
         assertEquals(List.of("s1.1.act", "s2.1.act", "fc1.act").size(), converted.lambdas.size());
         converted.lambdas.forEach((layer, lambda) -> assertTrue(lambda > 0 && Double.isFinite(lambda), layer + " " + lambda));
         List<EvaluationTally> atT = Evaluator.tallyAtTimeSteps(converted.snn, test, 100, new int[] {8, 32, 128, 512});
