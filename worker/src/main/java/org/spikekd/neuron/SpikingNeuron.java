@@ -1,6 +1,9 @@
 package org.spikekd.neuron;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.surrogate.SurrogateFunction;
 
@@ -104,15 +107,25 @@ public abstract class SpikingNeuron {
         }
         INDArray v = initial != null ? initial.reshape(1, perStep)
                 : Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
+        // after the first reset the membrane lives in one buffer of its own (never the caller's array)
+        INDArray membrane = Nd4j.createUninitialized(in.dataType(), 1, perStep);
         for (int t = 0; t < timeSteps; t++) {
             INDArray h = charged.getRow(t, true);
             charge(v, in.getRow(t, true), h);
             INDArray s = spikes.getRow(t, true);
             fire(h, s);
-            v = resetAfter(h, s);
+            resetAfter(h, s, membrane);
+            v = membrane;
         }
         return new Trace(charged, spikes, v);
     }
+
+    /*
+     * The loops below are written for memory traffic: a student's step spends a quarter of its time
+     * here, on arrays of millions of neurons, so every operation is one pass that writes into an
+     * array it owns (ND4J's fused axpy, z = a x + y; the step op; products into scratch buffers)
+     * rather than a chain of temporaries.
+     */
 
     /**
      * Backpropagation through time.
@@ -124,31 +137,50 @@ public abstract class SpikingNeuron {
         INDArray gradS = asSteps(spikeGradient, timeSteps);
         INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
         INDArray gradV = null; // dL/dv[t] flowing back from step t+1
+        INDArray scratch = null;
         for (int t = timeSteps - 1; t >= 0; t--) {
             INDArray h = trace.charged.getRow(t, true);
             INDArray s = trace.spikes.getRow(t, true);
-            INDArray gs = gradS.getRow(t, true).dup();
+            INDArray g = gradI.getRow(t, true); // dL/ds[t], then dL/dh[t], then dL/dI[t]
+            g.assign(gradS.getRow(t, true));
             if (gradV != null && !detachReset) {
                 // through the spike in the reset: dv/ds = v_reset - h (hard) or -v_threshold (soft)
-                gs.addi(reset == Reset.HARD ? h.rsub(vReset).muli(gradV) : gradV.mul(-vThreshold));
+                if (reset == Reset.HARD) {
+                    Nd4j.exec(new Axpy(h.mul(gradV, scratch), g, g, -1.0));
+                    if (vReset != 0.0) {
+                        Nd4j.exec(new Axpy(gradV, g, g, vReset));
+                    }
+                } else {
+                    Nd4j.exec(new Axpy(gradV, g, g, -vThreshold));
+                }
             }
-            INDArray gh = gs.muli(surrogate.derivative(h.sub(vThreshold)));
+            g.muli(surrogate.derivative(h.sub(vThreshold)));
             if (gradV != null) {
                 // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft)
-                gh.addi(reset == Reset.HARD ? s.rsub(1.0).muli(gradV) : gradV);
+                g.addi(gradV);
+                if (reset == Reset.HARD) {
+                    g.subi(s.mul(gradV, scratch));
+                }
+            } else {
+                gradV = Nd4j.createUninitialized(g.dataType(), g.shape());
+                scratch = Nd4j.createUninitialized(g.dataType(), g.shape());
             }
-            gradI.getRow(t, true).assign(gh).muli(gain());
-            gradV = gh.muli(decay());
+            g.mul(decay(), gradV); // for step t-1; the old gradV is no longer needed
+            if (gain() != 1.0) {
+                g.muli(gain());
+            }
         }
         return gradI.reshape(spikeGradient.shape());
     }
 
+    /** h = gain I + decay v + drive, written into {@code into}. */
     private void charge(INDArray v, INDArray current, INDArray into) {
-        into.assign(current);
-        if (gain() != 1.0) {
-            into.muli(gain());
+        if (gain() == 1.0) {
+            Nd4j.exec(new Axpy(v, current, into, decay()));
+        } else {
+            current.mul(gain(), into);
+            Nd4j.exec(new Axpy(v, into, into, decay()));
         }
-        into.addi(v.mul(decay()));
         if (drive() != 0.0) {
             into.addi(drive());
         }
@@ -157,21 +189,26 @@ public abstract class SpikingNeuron {
     private void fire(INDArray charged, INDArray into) {
         if (smoothForward) {
             into.assign(surrogate.primitive(charged.sub(vThreshold)));
+        } else if (charged.dataType() == DataType.FLOAT || charged.dataType() == DataType.DOUBLE) {
+            // ND4J's step op is x > cutoff; below the threshold by one ulp of the data type, that is x >= v_threshold
+            double cutoff = charged.dataType() == DataType.FLOAT
+                    ? Math.nextDown((float) vThreshold) : Math.nextDown(vThreshold);
+            Nd4j.exec(new Step(charged, into, cutoff));
         } else {
             into.assign(charged.gte(vThreshold).castTo(charged.dataType()));
         }
     }
 
-    private INDArray resetAfter(INDArray charged, INDArray spikes) {
+    /** v = h (1 - s) + v_reset s (hard) or h - v_threshold s (soft), written into {@code into}. */
+    private void resetAfter(INDArray charged, INDArray spikes, INDArray into) {
         if (reset == Reset.SOFT) {
-            return charged.sub(spikes.mul(vThreshold));
+            Nd4j.exec(new Axpy(spikes, charged, into, -vThreshold));
+            return;
         }
-        // h (1 - s) + v_reset s
-        INDArray v = spikes.rsub(1.0).muli(charged);
+        spikes.rsub(1.0, into).muli(charged);
         if (vReset != 0.0) {
-            v.addi(spikes.mul(vReset));
+            Nd4j.exec(new Axpy(spikes, into, into, vReset));
         }
-        return v;
     }
 
     private static INDArray asSteps(INDArray folded, int timeSteps) {

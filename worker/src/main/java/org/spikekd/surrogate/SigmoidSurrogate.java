@@ -22,8 +22,7 @@ public final class SigmoidSurrogate implements SurrogateFunction {
 
     @Override
     public INDArray derivative(INDArray x) {
-        INDArray sg = primitive(x);
-        // alpha * sg * (1 - sg), computed in place on sg's copy
-        return sg.rsub(1.0).muli(sg).muli(alpha);
+        // alpha * sg (1 - sg) with sg = sigmoid(alpha x): ND4J's sigmoid derivative in one pass
+        return Transforms.sigmoidDerivative(x.mul(alpha), false).muli(alpha);
     }
 }

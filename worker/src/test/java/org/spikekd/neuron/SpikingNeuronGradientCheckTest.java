@@ -163,4 +163,16 @@ class SpikingNeuronGradientCheckTest {
         assertEquals(1.0, s.getDouble(1, 0));
         assertEquals(0.0, s.getDouble(2, 0));
     }
+
+    @Test
+    void aMembraneExactlyAtThresholdSpikesAndOneUlpBelowDoesNot() {
+        // IF neurons, one step: h = I; SpikingJelly's heaviside fires at h - v_threshold >= 0
+        SpikingNeuron neuron = new SpikingLayer().setNeuron("if").setVThreshold(0.3).setTimeSteps(1).createNeuron();
+        float f = 0.3f;
+        INDArray floats = Nd4j.createFromArray(new float[] {f, Math.nextDown(f), Math.nextUp(f)}).reshape(3, 1);
+        assertEquals(Nd4j.createFromArray(new float[] {1, 0, 1}).reshape(3, 1), neuron.forward(floats, 1).spikes.reshape(3, 1));
+        double d = 0.3;
+        INDArray doubles = Nd4j.createFromArray(new double[] {d, Math.nextDown(d), Math.nextUp(d)}).reshape(3, 1);
+        assertEquals(Nd4j.createFromArray(new double[] {1, 0, 1}).reshape(3, 1), neuron.forward(doubles, 1).spikes.reshape(3, 1));
+    }
 }
