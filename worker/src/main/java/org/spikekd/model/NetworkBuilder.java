@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.dl4j.BatchNorm;
 import org.spikekd.dl4j.Convolution;
 import org.spikekd.distill.FeatureDistillationLoss;
 import org.spikekd.encoding.DirectEncodingLayer;
@@ -104,7 +105,7 @@ public final class NetworkBuilder {
     }
 
     public String batchNorm(String name, String from) {
-        graph.addLayer(name, new BatchNormalization.Builder().build(), from);
+        graph.addLayer(name, BatchNorm.of(new BatchNormalization.Builder()), from);
         return name;
     }
 
