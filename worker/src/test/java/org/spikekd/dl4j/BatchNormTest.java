@@ -31,7 +31,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * SpikeKD's batch norm must compute what DL4J's does — outputs, gradients, running statistics and
- * inference with them — only with the batch statistics from one op. Finite-difference checks of
+ * inference with them — with its own batch statistics and backward pass. Finite-difference checks of
  * whole networks built from it (in double) are in StudentGraphGradientCheckTest.
  */
 class BatchNormTest {
@@ -44,7 +44,7 @@ class BatchNormTest {
         ComputationGraph dl4j = graph(new BatchNormalization.Builder().build(), conv);
         dl4j.setParams(ours.params().dup());
         BatchNorm.Impl layer = (BatchNorm.Impl) ours.getLayer("bn");
-        assertInstanceOf(MomentsBatchNormHelper.class, layer.getHelper());
+        assertInstanceOf(FloatBatchNormHelper.class, layer.getHelper());
 
         Nd4j.getRandom().setSeed(5);
         long[] shape = conv ? new long[] {8, 3, 9, 9} : new long[] {16, 7};

@@ -17,18 +17,19 @@ import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Batch normalization through libnd4j's own ops: {@code moments} for a training batch's mean and
- * (biased) variance in one op, {@code batchnorm} forward, {@code batchnorm_bp} backward.
+ * Batch normalization for float data: a training batch's mean and (biased) variance and the backward
+ * pass from {@link BatchNormKernels} for NCHW data, libnd4j's {@code batchnorm} op forward, and
+ * libnd4j's {@code moments} and {@code batchnorm_bp} ops for other layouts.
  *
  * <p>Sits in the helper slot of DL4J's batch-norm layer (see {@link BatchNorm}), so the layer keeps
  * its own bookkeeping: the running statistics, which it updates from {@link #getMeanCache} and
- * {@link #getVarCache}, the log10-std parameterization, inference with the running statistics. The
- * ops pick oneDNN where the ND4J build has it. Float only, like DL4J's own oneDNN helper: for other
- * types this helper returns null and the layer runs its built-in code. (In double, libnd4j's generic
- * {@code batchnorm_bp} agrees with finite differences only to about 1e-6 relative, where DL4J's
- * built-in code reaches 1e-7; the finite-difference checks of whole students run in double.)
+ * {@link #getVarCache}, the log10-std parameterization, inference with the running statistics.
+ * Float only, like DL4J's own oneDNN helper: for other types this helper returns null and the layer
+ * runs its built-in code. (In double, libnd4j's generic {@code batchnorm_bp} agrees with finite
+ * differences only to about 1e-6 relative, where DL4J's built-in code reaches 1e-7; the
+ * finite-difference checks of whole students run in double.)
  */
-final class MomentsBatchNormHelper implements BatchNormalizationHelper {
+final class FloatBatchNormHelper implements BatchNormalizationHelper {
 
     /** The last training batch's per-channel statistics; kept outside workspaces until the backward pass. */
     private INDArray batchMean;
@@ -81,7 +82,7 @@ final class MomentsBatchNormHelper implements BatchNormalizationHelper {
         return out;
     }
 
-    /** The batch's mean and biased variance over every axis but the channel axis, in one op. */
+    /** The batch's mean and biased variance over every axis but the channel axis. */
     private void measureBatch(INDArray x, int axis) {
         long channels = x.size(axis);
         if (batchMean == null || batchMean.length() != channels || batchMean.dataType() != x.dataType()) {
@@ -97,6 +98,10 @@ final class MomentsBatchNormHelper implements BatchNormalizationHelper {
             }
         }
         // (ND4J's Moments class passes its axes twice, which the op rejects; hence the plain custom op)
+        if (axis == 1 && BatchNormKernels.supports(x)) {
+            BatchNormKernels.moments(x, batchMean, batchVariance);
+            return;
+        }
         Nd4j.exec(DynamicCustomOp.builder("moments").addInputs(x).addIntegerArguments(reduced)
                 .addOutputs(batchMean, batchVariance).build());
     }
@@ -115,6 +120,11 @@ final class MomentsBatchNormHelper implements BatchNormalizationHelper {
         INDArray delta = epsilon.dataType() == input.dataType() ? epsilon : epsilon.castTo(input.dataType());
         INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(),
                 input.shape());
+        if (channelAxis(input, format) == 1 && BatchNormKernels.supports(input, delta, inputGradient)) {
+            BatchNormKernels.backward(input, batchMean, batchVariance, gamma, delta, eps, inputGradient,
+                    dGammaView, dBetaView);
+            return gradients(dGammaView, dBetaView, inputGradient);
+        }
         INDArray meanGradient = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, input.dataType(),
                 batchMean.shape());
         INDArray varianceGradient = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, input.dataType(),
@@ -126,9 +136,13 @@ final class MomentsBatchNormHelper implements BatchNormalizationHelper {
                 .addOutputs(inputGradient, meanGradient, varianceGradient,
                         dGammaView.reshape(dGammaView.length()), dBetaView.reshape(dBetaView.length()))
                 .build());
+        return gradients(dGammaView, dBetaView, inputGradient);
+    }
+
+    private static Pair<Gradient, INDArray> gradients(INDArray dGamma, INDArray dBeta, INDArray inputGradient) {
         Gradient gradient = new DefaultGradient();
-        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
-        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGamma);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBeta);
         return new Pair<>(gradient, inputGradient);
     }
 

@@ -1,0 +1,129 @@
+package org.spikekd.dl4j;
+
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batch norm's batch statistics and backward pass for float NCHW arrays, as plain loops over each
+ * channel's rows, channels spread over the common fork-join pool.
+ *
+ * <p>With x̂ = (x - mean) / sqrt(var + eps) over the M = N*H*W values of a channel, the gradients
+ * are dbeta = Σ dy, dgamma = Σ dy x̂ and dx = gamma / sqrt(var + eps) * (dy - dbeta/M - x̂ dgamma/M):
+ * one pass to sum, one to write dx. libnd4j's {@code batchnorm_bp} (oneDNN) took four to five times
+ * as long on a student's [256, 32, 28, 28] currents on this project's machines, a fifth of a
+ * training step. The sums are in double: the statistics come out exact to float precision (the
+ * float {@code moments} op's mean was off by 2e-5 relative over 200k values), and the
+ * gradients closer to a double-precision computation than DL4J's own float path.
+ */
+final class BatchNormKernels {
+    private BatchNormKernels() {}
+
+    /** Whether {@link #moments} and {@link #backward} take these: float, rank 4, dense row-major, int-indexed. */
+    static boolean supports(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.dataType() != DataType.FLOAT || a.rank() != 4 || a.ordering() != 'c'
+                    || !Shape.hasDefaultStridesForShape(a) || a.offset() + a.length() > Integer.MAX_VALUE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The per-channel mean and biased variance of {@code x} [N, C, H, W], summed in double, into
+     * {@code mean} and {@code variance} (C elements each).
+     */
+    static void moments(INDArray x, INDArray mean, INDArray variance) {
+        int n = (int) x.size(0);
+        int channels = (int) x.size(1);
+        int plane = (int) (x.size(2) * x.size(3));
+        double count = (double) n * plane;
+        FloatBuffer xs = x.data().asNioFloat();
+        int xAt = (int) x.offset();
+        double[] mu = new double[channels];
+        double[] var = new double[channels];
+        IntStream.range(0, channels).parallel().forEach(c -> {
+            float[] xRow = new float[plane];
+            double sum = 0;
+            double sumSquares = 0;
+            for (int i = 0; i < n; i++) {
+                xs.get(xAt + (i * channels + c) * plane, xRow);
+                for (int j = 0; j < plane; j++) {
+                    double v = xRow[j];
+                    sum += v;
+                    sumSquares += v * v;
+                }
+            }
+            mu[c] = sum / count;
+            var[c] = Math.max(0, sumSquares / count - mu[c] * mu[c]);
+        });
+        mean.assign(Nd4j.createFromArray(mu).castTo(mean.dataType()).reshape(mean.shape()));
+        variance.assign(Nd4j.createFromArray(var).castTo(variance.dataType()).reshape(variance.shape()));
+    }
+
+    /**
+     * Writes dL/dx into {@code dx} and dL/dgamma, dL/dbeta into the per-channel {@code dGamma},
+     * {@code dBeta} (any shape of C elements).
+     *
+     * @param x the layer's input [N, C, H, W]; {@code mean}, {@code variance} its batch statistics (C)
+     * @param dy dL/d(output), same shape as x
+     */
+    static void backward(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray dy, double eps,
+                     INDArray dx, INDArray dGamma, INDArray dBeta) {
+        int n = (int) x.size(0);
+        int channels = (int) x.size(1);
+        int plane = (int) (x.size(2) * x.size(3));
+        double count = (double) n * plane;
+        FloatBuffer xs = x.data().asNioFloat();
+        FloatBuffer dys = dy.data().asNioFloat();
+        FloatBuffer dxs = dx.data().asNioFloat();
+        int xAt = (int) x.offset();
+        int dyAt = (int) dy.offset();
+        int dxAt = (int) dx.offset();
+        double[] mu = mean.toDoubleVector();
+        double[] var = variance.toDoubleVector();
+        double[] g = gamma.toDoubleVector();
+        double[] gammaGradient = new double[channels];
+        double[] betaGradient = new double[channels];
+
+        IntStream.range(0, channels).parallel().forEach(c -> {
+            float[] xRow = new float[plane];
+            float[] dyRow = new float[plane];
+            double m = mu[c];
+            double invStd = 1.0 / Math.sqrt(var[c] + eps);
+            double sumDy = 0;
+            double sumDyCentered = 0; // Σ dy (x - mean); dgamma is this times invStd
+            for (int i = 0; i < n; i++) {
+                int row = (i * channels + c) * plane;
+                xs.get(xAt + row, xRow);
+                dys.get(dyAt + row, dyRow);
+                for (int j = 0; j < plane; j++) {
+                    sumDy += dyRow[j];
+                    sumDyCentered += dyRow[j] * (xRow[j] - m);
+                }
+            }
+            gammaGradient[c] = sumDyCentered * invStd;
+            betaGradient[c] = sumDy;
+
+            double scale = g[c] * invStd;
+            double shift = sumDy / count;
+            double slope = sumDyCentered * invStd * invStd / count;
+            float[] dxRow = new float[plane];
+            for (int i = 0; i < n; i++) {
+                int row = (i * channels + c) * plane;
+                xs.get(xAt + row, xRow);
+                dys.get(dyAt + row, dyRow);
+                for (int j = 0; j < plane; j++) {
+                    dxRow[j] = (float) (scale * (dyRow[j] - shift - (xRow[j] - m) * slope));
+                }
+                dxs.put(dxAt + row, dxRow);
+            }
+        });
+        dGamma.assign(Nd4j.createFromArray(gammaGradient).castTo(dGamma.dataType()).reshape(dGamma.shape()));
+        dBeta.assign(Nd4j.createFromArray(betaGradient).castTo(dBeta.dataType()).reshape(dBeta.shape()));
+    }
+}
