@@ -142,19 +142,22 @@ public abstract class SpikingNeuron {
             INDArray h = trace.charged.getRow(t, true);
             INDArray s = trace.spikes.getRow(t, true);
             INDArray g = gradI.getRow(t, true); // dL/ds[t], then dL/dh[t], then dL/dI[t]
-            g.assign(gradS.getRow(t, true));
+            INDArray fromOutput = gradS.getRow(t, true); // the first operation on g reads it: no copy
+            INDArray surrogateSlope = surrogate.derivative(h.sub(vThreshold));
             if (gradV != null && !detachReset) {
                 // through the spike in the reset: dv/ds = v_reset - h (hard) or -v_threshold (soft)
                 if (reset == Reset.HARD) {
-                    Nd4j.exec(new Axpy(h.mul(gradV, scratch), g, g, -1.0));
+                    Nd4j.exec(new Axpy(h.mul(gradV, scratch), fromOutput, g, -1.0));
                     if (vReset != 0.0) {
                         Nd4j.exec(new Axpy(gradV, g, g, vReset));
                     }
                 } else {
-                    Nd4j.exec(new Axpy(gradV, g, g, -vThreshold));
+                    Nd4j.exec(new Axpy(gradV, fromOutput, g, -vThreshold));
                 }
+                g.muli(surrogateSlope);
+            } else {
+                fromOutput.mul(surrogateSlope, g);
             }
-            g.muli(surrogate.derivative(h.sub(vThreshold)));
             if (gradV != null) {
                 // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft)
                 g.addi(gradV);
