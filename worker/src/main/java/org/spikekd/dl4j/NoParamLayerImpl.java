@@ -20,6 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * for its backward pass (a spiking layer's membrane trace) stays valid; both workspaces are reset
  * every iteration, so the temporaries of the time loops are reclaimed at once instead of piling up
  * off-heap until the garbage collector happens to run (which, with a large heap, it rarely does).
+ * The arrays returned are handed to DL4J without a copy; DL4J's layers do not write into their
+ * inputs, so a layer may keep what it returned (the spikes) for its own backward pass.
  */
 public abstract class NoParamLayerImpl<C extends NoParamLayerConf>
         extends AbstractLayer<C> {
@@ -41,7 +43,7 @@ public abstract class NoParamLayerImpl<C extends NoParamLayerConf>
         try (MemoryWorkspace ignored = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS)) {
             out = forward(input, training);
         }
-        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, apartFrom(input, out));
     }
 
     @Override
@@ -51,7 +53,18 @@ public abstract class NoParamLayerImpl<C extends NoParamLayerConf>
         try (MemoryWorkspace ignored = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATION_GRAD)) {
             inputGradient = backward(epsilon);
         }
-        return new Pair<>(new DefaultGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
+        return new Pair<>(new DefaultGradient(),
+                workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, apartFrom(epsilon, inputGradient)));
+    }
+
+    /**
+     * {@code result}, or a copy of it if it shares memory with {@code argument}. What forward and
+     * backward create inside the borrowed workspace is already where DL4J wants it, so it is handed
+     * over as is (leverageTo copies only arrays from elsewhere): a copy of every output and gradient
+     * had been a tenth of a student's step.
+     */
+    private static INDArray apartFrom(INDArray argument, INDArray result) {
+        return result == argument || result.data() == argument.data() ? result.dup() : result;
     }
 
     @Override
