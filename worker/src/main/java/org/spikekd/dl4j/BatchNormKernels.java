@@ -16,9 +16,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * one pass to sum (four partial sums at a time, in double), one to write dx (in float).
  * On a student's [256, 32, 28, 28] currents these loops take about 8 ms for the backward pass
  * (quiet, this project's Intel machine); libnd4j's {@code batchnorm_bp} (oneDNN) took 4-5 times as
- * long as even a first, slower version of them, and had been a fifth of a training step. The sums are in double: the statistics come out exact to float precision (the
- * float {@code moments} op's mean was off by 2e-5 relative over 200k values), and the
- * gradients closer to a double-precision computation than DL4J's own float path.
+ * long as even a first, slower version of them, and had been a fifth of a training step. The
+ * sums are in double: the statistics come out exact to float precision (the float {@code moments}
+ * op's mean was off by 2e-5 relative over 200k values), and the gradients closer to a
+ * double-precision computation than DL4J's own float path.
  */
 final class BatchNormKernels {
     private BatchNormKernels() {}

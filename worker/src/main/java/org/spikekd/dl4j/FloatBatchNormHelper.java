@@ -91,6 +91,10 @@ final class FloatBatchNormHelper implements BatchNormalizationHelper {
                 batchVariance = Nd4j.createUninitialized(x.dataType(), channels);
             }
         }
+        if (axis == 1 && BatchNormKernels.supports(x)) {
+            BatchNormKernels.moments(x, batchMean, batchVariance);
+            return;
+        }
         int[] reduced = new int[x.rank() - 1];
         for (int d = 0, i = 0; d < x.rank(); d++) {
             if (d != axis) {
@@ -98,10 +102,6 @@ final class FloatBatchNormHelper implements BatchNormalizationHelper {
             }
         }
         // (ND4J's Moments class passes its axes twice, which the op rejects; hence the plain custom op)
-        if (axis == 1 && BatchNormKernels.supports(x)) {
-            BatchNormKernels.moments(x, batchMean, batchVariance);
-            return;
-        }
         Nd4j.exec(DynamicCustomOp.builder("moments").addInputs(x).addIntegerArguments(reduced)
                 .addOutputs(batchMean, batchVariance).build());
     }
