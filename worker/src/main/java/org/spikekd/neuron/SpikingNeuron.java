@@ -97,6 +97,11 @@ public abstract class SpikingNeuron {
      * pieces gives the same spikes as in one go.
      */
     public Trace forward(INDArray current, int timeSteps, INDArray initial) {
+        return forward(current, timeSteps, initial, true);
+    }
+
+    /** @param fusedIfAvailable whether {@link FusedNeuronLoop} may run this (tests compare both ways) */
+    Trace forward(INDArray current, int timeSteps, INDArray initial, boolean fusedIfAvailable) {
         INDArray in = asSteps(current, timeSteps);
         long perStep = in.size(1);
         INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
@@ -109,6 +114,10 @@ public abstract class SpikingNeuron {
                 : Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
         // after the first reset the membrane lives in one buffer of its own (never the caller's array)
         INDArray membrane = Nd4j.createUninitialized(in.dataType(), 1, perStep);
+        if (fusedIfAvailable && FusedNeuronLoop.applies(this, smoothForward, in, initial == null ? null : v, charged, spikes, membrane)) {
+            FusedNeuronLoop.forward(this, in, initial == null ? null : v, charged, spikes, membrane);
+            return new Trace(charged, spikes, membrane);
+        }
         for (int t = 0; t < timeSteps; t++) {
             INDArray h = charged.getRow(t, true);
             charge(v, in.getRow(t, true), h);
@@ -134,8 +143,18 @@ public abstract class SpikingNeuron {
      * @return dL/dI for every step, shaped as {@code spikeGradient}
      */
     public INDArray backward(INDArray spikeGradient, Trace trace, int timeSteps) {
+        return backward(spikeGradient, trace, timeSteps, true);
+    }
+
+    /** @param fusedIfAvailable whether {@link FusedNeuronLoop} may run this (tests compare both ways) */
+    INDArray backward(INDArray spikeGradient, Trace trace, int timeSteps, boolean fusedIfAvailable) {
         INDArray gradS = asSteps(spikeGradient, timeSteps);
         INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
+        if (fusedIfAvailable
+                && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.charged, trace.spikes, gradI)) {
+            FusedNeuronLoop.backward(this, gradS, trace.charged, trace.spikes, gradI);
+            return gradI.reshape(spikeGradient.shape());
+        }
         INDArray gradV = null; // dL/dv[t] flowing back from step t+1
         INDArray scratch = null;
         for (int t = timeSteps - 1; t >= 0; t--) {
@@ -231,6 +250,9 @@ public abstract class SpikingNeuron {
     public double vReset() { return vReset; }
 
     public Reset reset() { return reset; }
+
+    /** Whether the backward pass treats the spike in the reset as a constant. */
+    public boolean detachReset() { return detachReset; }
 
     public SurrogateFunction surrogate() { return surrogate; }
 }
