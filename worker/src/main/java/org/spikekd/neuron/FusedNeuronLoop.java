@@ -53,8 +53,7 @@ final class FusedNeuronLoop {
         FusedNeuronLoopKernel.forward(neuron, current, initial, charged, spikes, membrane);
     }
 
-    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray charged, INDArray spikes,
-                         INDArray currentGradient) {
-        FusedNeuronLoopKernel.backward(neuron, spikeGradient, charged, spikes, currentGradient);
+    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray charged, INDArray currentGradient) {
+        FusedNeuronLoopKernel.backward(neuron, spikeGradient, charged, currentGradient);
     }
 }

@@ -1,6 +1,7 @@
 package org.spikekd.neuron;
 
 import java.nio.FloatBuffer;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -20,7 +21,7 @@ import org.spikekd.surrogate.SurrogateFunction;
  * again: some 35 passes over T*M floats per training step, plus libnd4j's scalar exponential for the
  * sigmoid surrogate. Here each block of {@value #BLOCK} neurons is carried through all T steps
  * while its membrane (forward) or dL/dv (backward) stays in the L1 cache: forward reads I and writes
- * h and s, backward reads dL/ds, h and s and writes dL/dI. The arithmetic is SIMD through the JDK's
+ * h and s, backward reads dL/ds and h and writes dL/dI. The arithmetic is SIMD through the JDK's
  * Vector API (the exponential included), blocks are spread over the common fork-join pool.
  *
  * <p>The arithmetic is {@link SpikingNeuron}'s, operation for operation and in the same order, so
@@ -32,7 +33,7 @@ final class FusedNeuronLoopKernel {
     private FusedNeuronLoopKernel() {}
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Neurons per block: 5 scratch arrays of 8 KB stay in L1/L2 through the T steps. */
+    /** Neurons per block: 4 scratch arrays of 8 KB stay in L1/L2 through the T steps. A multiple of any vector length. */
     static final int BLOCK = 2048;
 
     static void forward(SpikingNeuron neuron, INDArray current, INDArray initial,
@@ -50,21 +51,22 @@ final class FusedNeuronLoopKernel {
         Buffer h = new Buffer(charged);
         Buffer s = new Buffer(spikes);
         Buffer v = new Buffer(membrane);
-        forEachBlock(perStep, (from, length) -> {
-            float[] mem = new float[padded(length)];
-            float[] x = new float[mem.length];
-            float[] hs = new float[mem.length];
-            float[] ss = new float[mem.length];
+        forEachBlock(perStep, (from, length, scratch) -> {
+            int n = padded(length);
+            float[] mem = scratch[0];
+            float[] x = scratch[1];
+            float[] hs = scratch[2];
+            float[] ss = scratch[3];
             if (start != null) {
                 start.get(from, x, length);
                 System.arraycopy(x, 0, mem, 0, length);
             } else {
-                java.util.Arrays.fill(mem, rest);
+                java.util.Arrays.fill(mem, 0, n, rest);
             }
             for (int t = 0; t < steps; t++) {
                 int at = t * perStep + from;
                 in.get(at, x, length);
-                for (int i = 0; i < mem.length; i += SPECIES.length()) {
+                for (int i = 0; i < n; i += SPECIES.length()) {
                     FloatVector vPrev = FloatVector.fromArray(SPECIES, mem, i);
                     FloatVector input = FloatVector.fromArray(SPECIES, x, i);
                     // charge: decay v + I, or decay v + gain I (gain applied first, as the ND4J path)
@@ -89,7 +91,11 @@ final class FusedNeuronLoopKernel {
         });
     }
 
-    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray charged, INDArray spikes,
+    /**
+     * The spikes are not read: they are {@code h >= v_threshold} of the stored {@code h}, exactly as
+     * the forward pass fired (one array fewer to stream through memory).
+     */
+    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray charged,
                          INDArray currentGradient) {
         int steps = (int) spikeGradient.size(0);
         int perStep = (int) spikeGradient.size(1);
@@ -102,20 +108,17 @@ final class FusedNeuronLoopKernel {
         Slope slope = Slope.of(neuron.surrogate());
         Buffer gs = new Buffer(spikeGradient);
         Buffer h = new Buffer(charged);
-        Buffer s = new Buffer(spikes);
         Buffer gi = new Buffer(currentGradient);
-        forEachBlock(perStep, (from, length) -> {
+        forEachBlock(perStep, (from, length, scratch) -> {
             int n = padded(length);
-            float[] gradV = new float[n]; // dL/dv[t] from step t+1
-            float[] gsArr = new float[n];
-            float[] hArr = new float[n];
-            float[] sArr = new float[n];
+            float[] gradV = scratch[0]; // dL/dv[t] from step t+1
+            float[] gsArr = scratch[1];
+            float[] hArr = scratch[2];
             for (int t = steps - 1; t >= 0; t--) {
                 int at = t * perStep + from;
                 boolean last = t == steps - 1;
                 gs.get(at, gsArr, length);
                 h.get(at, hArr, length);
-                s.get(at, sArr, length);
                 for (int i = 0; i < n; i += SPECIES.length()) {
                     FloatVector hv = FloatVector.fromArray(SPECIES, hArr, i);
                     FloatVector fromOutput = FloatVector.fromArray(SPECIES, gsArr, i);
@@ -142,7 +145,8 @@ final class FusedNeuronLoopKernel {
                         // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft)
                         g = g.add(gv);
                         if (hard) {
-                            g = g.sub(FloatVector.fromArray(SPECIES, sArr, i).mul(gv));
+                            FloatVector sv = FloatVector.zero(SPECIES).blend(1f, hv.compare(VectorOperators.GE, threshold));
+                            g = g.sub(sv.mul(gv));
                         }
                     }
                     g.mul(decay).intoArray(gradV, i);
@@ -211,14 +215,23 @@ final class FusedNeuronLoopKernel {
     }
 
     private interface BlockTask {
-        void run(int from, int length);
+        /** @param scratch four arrays of {@link #BLOCK} floats, the calling thread's own */
+        void run(int from, int length, float[][] scratch);
     }
 
+    /**
+     * Runs {@code task} on every block of {@link #BLOCK} neurons, in a few chunks of consecutive
+     * blocks over the fork-join pool; each chunk allocates its scratch arrays once.
+     */
     private static void forEachBlock(int perStep, BlockTask task) {
         int blocks = (perStep + BLOCK - 1) / BLOCK;
-        IntStream.range(0, blocks).parallel().forEach(b -> {
-            int from = b * BLOCK;
-            task.run(from, Math.min(BLOCK, perStep - from));
+        int chunks = Math.min(blocks, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            float[][] scratch = new float[4][BLOCK];
+            for (int b = c * blocks / chunks; b < (c + 1) * blocks / chunks; b++) {
+                int from = b * BLOCK;
+                task.run(from, Math.min(BLOCK, perStep - from), scratch);
+            }
         });
     }
 

@@ -151,8 +151,8 @@ public abstract class SpikingNeuron {
         INDArray gradS = asSteps(spikeGradient, timeSteps);
         INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
         if (fusedIfAvailable
-                && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.charged, trace.spikes, gradI)) {
-            FusedNeuronLoop.backward(this, gradS, trace.charged, trace.spikes, gradI);
+                && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.charged, gradI)) {
+            FusedNeuronLoop.backward(this, gradS, trace.charged, gradI);
             return gradI.reshape(spikeGradient.shape());
         }
         INDArray gradV = null; // dL/dv[t] flowing back from step t+1
