@@ -8,12 +8,13 @@ import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Batch norm's batch statistics and backward pass for float NCHW arrays, as plain loops over each
- * channel's rows, channels spread over the common fork-join pool.
+ * Batch norm's batch statistics and backward pass for float NCHW arrays, as loops over each
+ * channel's rows ({@link BatchNormRows}: SIMD where the JVM has the Vector API, plain Java
+ * otherwise), channels spread over the common fork-join pool.
  *
  * <p>With x̂ = (x - mean) / sqrt(var + eps) over the M = N*H*W values of a channel, the gradients
  * are dbeta = Σ dy, dgamma = Σ dy x̂ and dx = gamma / sqrt(var + eps) * (dy - dbeta/M - x̂ dgamma/M):
- * one pass to sum (four partial sums at a time, in double), one to write dx (in float).
+ * one pass to sum (in double), one to write dx (in float).
  * On a student's [256, 32, 28, 28] currents these loops take about 8 ms for the backward pass
  * (quiet, this project's Intel machine); libnd4j's {@code batchnorm_bp} (oneDNN) took 4-5 times as
  * long as even a first, slower version of them, and had been a fifth of a training step. The
@@ -23,6 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class BatchNormKernels {
     private BatchNormKernels() {}
+
+    /** The per-row arithmetic: SIMD where the JVM has the Vector API. */
+    private static final BatchNormRows ROWS = BatchNormRows.fastest();
 
     /** Whether {@link #moments} and {@link #backward} take these: float, rank 4, dense row-major, int-indexed. */
     static boolean supports(INDArray... arrays) {
@@ -50,18 +54,13 @@ final class BatchNormKernels {
         double[] var = new double[channels];
         IntStream.range(0, channels).parallel().forEach(c -> {
             float[] xRow = new float[plane];
-            double sum = 0;
-            double sumSquares = 0;
+            double[] sums = new double[2]; // Σ x, Σ x²
             for (int i = 0; i < n; i++) {
                 xs.get(xAt + (i * channels + c) * plane, xRow);
-                for (int j = 0; j < plane; j++) {
-                    double v = xRow[j];
-                    sum += v;
-                    sumSquares += v * v;
-                }
+                ROWS.addMoments(xRow, plane, sums);
             }
-            mu[c] = sum / count;
-            var[c] = Math.max(0, sumSquares / count - mu[c] * mu[c]);
+            mu[c] = sums[0] / count;
+            var[c] = Math.max(0, sums[1] / count - mu[c] * mu[c]);
         });
         mean.assign(Nd4j.createFromArray(mu).castTo(mean.dataType()).reshape(mean.shape()));
         variance.assign(Nd4j.createFromArray(var).castTo(variance.dataType()).reshape(variance.shape()));
@@ -103,7 +102,7 @@ final class BatchNormKernels {
                 int row = (i * channels + c) * plane;
                 xs.get(xAt + row, xRow);
                 dys.get(dyAt + row, dyRow);
-                addGradientSums(dyRow, xRow, center, sums);
+                ROWS.addGradientSums(dyRow, xRow, plane, center, sums);
             }
             double sumDy = sums[0];
             double sumDyCentered = sums[1];
@@ -120,39 +119,11 @@ final class BatchNormKernels {
                 int row = (i * channels + c) * plane;
                 xs.get(xAt + row, xRow);
                 dys.get(dyAt + row, dyRow);
-                for (int j = 0; j < plane; j++) {
-                    dxRow[j] = a * dyRow[j] + b * (xRow[j] - center) + k;
-                }
+                ROWS.writeInputGradient(dyRow, xRow, plane, a, b, center, k, dxRow);
                 dxs.put(dxAt + row, dxRow);
             }
         });
         dGamma.assign(Nd4j.createFromArray(gammaGradient).castTo(dGamma.dataType()).reshape(dGamma.shape()));
         dBeta.assign(Nd4j.createFromArray(betaGradient).castTo(dBeta.dataType()).reshape(dBeta.shape()));
-    }
-
-    /**
-     * Adds Σ dy and Σ dy (x - center) over one row to {@code sums[0]} and {@code sums[1]}. Four
-     * independent partial sums per total, so that the additions do not wait on each other.
-     */
-    private static void addGradientSums(float[] dy, float[] x, float center, double[] sums) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-        int j = 0;
-        for (; j + 3 < dy.length; j += 4) {
-            s0 += dy[j];
-            s1 += dy[j + 1];
-            s2 += dy[j + 2];
-            s3 += dy[j + 3];
-            p0 += dy[j] * (x[j] - center);
-            p1 += dy[j + 1] * (x[j + 1] - center);
-            p2 += dy[j + 2] * (x[j + 2] - center);
-            p3 += dy[j + 3] * (x[j + 3] - center);
-        }
-        for (; j < dy.length; j++) {
-            s0 += dy[j];
-            p0 += dy[j] * (x[j] - center);
-        }
-        sums[0] += (s0 + s1) + (s2 + s3);
-        sums[1] += (p0 + p1) + (p2 + p3);
     }
 }

@@ -3,6 +3,7 @@ package org.spikekd.neuron;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
+import org.spikekd.simd.VectorApi;
 import org.spikekd.surrogate.ArctanSurrogate;
 import org.spikekd.surrogate.FastSigmoidSurrogate;
 import org.spikekd.surrogate.SigmoidSurrogate;
@@ -10,27 +11,19 @@ import org.spikekd.surrogate.TriangleSurrogate;
 
 /**
  * When a {@link SpikingNeuron}'s time loop runs as {@link FusedNeuronLoopKernel}'s single pass over
- * memory (SIMD through the JDK's Vector API) rather than as a chain of ND4J operations.
+ * memory (SIMD through the JDK's Vector API) rather than as a chain of ND4J operations: when the
+ * Vector API is there ({@link VectorApi}) and the data is what the kernel takes. Double precision,
+ * the gradient checks' smooth forward pass and views with unusual strides run as ND4J operations:
+ * the same arithmetic, op by op.
  *
- * <p>The Vector API is an incubator module of Java 17: the JVM must be started with
- * {@code --add-modules=jdk.incubator.vector} (the parent pom's {@code spikekd.jvm.opens}, which
- * Surefire, {@code deploy/spikekd} and {@code conf/spark-defaults.conf} pass). Without it, or for
- * data the kernel does not take (double precision, the gradient checks' smooth forward pass, views
- * with unusual strides), the neurons run as ND4J operations: the same arithmetic, op by op.
- * {@code -Dspikekd.neuron.fused=false} forces that path.
- *
- * <p>This class mentions no Vector API type, so that it loads whether or not the module is there;
- * only {@link FusedNeuronLoopKernel} does, and it is touched only when {@link #AVAILABLE}.
+ * <p>This class mentions no Vector API type, so that it loads whether or not the module is there.
  */
 final class FusedNeuronLoop {
     private FusedNeuronLoop() {}
 
-    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equals(System.getProperty("spikekd.neuron.fused"));
-
     /** Whether the kernel takes this neuron and these arrays. */
     static boolean applies(SpikingNeuron neuron, boolean smoothForward, INDArray... arrays) {
-        if (!AVAILABLE || smoothForward || !knownSurrogate(neuron)) {
+        if (!VectorApi.AVAILABLE || smoothForward || !knownSurrogate(neuron)) {
             return false;
         }
         for (INDArray a : arrays) {

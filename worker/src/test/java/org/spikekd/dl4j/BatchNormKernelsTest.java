@@ -1,16 +1,23 @@
 package org.spikekd.dl4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.spikekd.simd.VectorApi;
 
-/** The batch-norm loops against libnd4j's own ops, on arrays that start inside a larger buffer. */
+/**
+ * The batch-norm loops against libnd4j's own ops, on arrays that start inside a larger buffer, and
+ * their SIMD rows against the plain ones.
+ */
 class BatchNormKernelsTest {
 
     @Test
@@ -47,6 +54,41 @@ class BatchNormKernelsTest {
         assertClose(opDx, dx, "dL/dx");
         assertClose(opDGamma, dGamma.reshape(5), "dL/dgamma");
         assertClose(opDBeta, dBeta.reshape(5), "dL/dbeta");
+    }
+
+    @Test
+    void simdRowsEqualThePlainLoops() {
+        assertTrue(VectorApi.AVAILABLE, "run with the pom's JVM flags (spikekd.jvm.opens)");
+        BatchNormRows simd = BatchNormRows.fastest();
+        BatchNormRows plain = new ScalarBatchNormRows();
+        assertInstanceOf(VectorBatchNormRows.class, simd);
+        Random random = new Random(3);
+        // shorter than a vector, whole vectors, a remainder, a 28x28 plane
+        for (int length : new int[] {1, 7, 16, 17, 42, 784, 1001}) {
+            float[] x = new float[length + 5]; // longer than the row: only the row may count
+            float[] dy = new float[length + 5];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) (random.nextGaussian() * 2 + 0.7);
+                dy[j] = (float) random.nextGaussian();
+            }
+            double[] expected = {0.25, -1.5}; // the rows add to what is there
+            double[] actual = expected.clone();
+            plain.addMoments(x, length, expected);
+            simd.addMoments(x, length, actual);
+            assertArrayEquals(expected, actual, 1e-12 * length, "moments of a row of " + length);
+
+            expected = new double[] {0.25, -1.5};
+            actual = expected.clone();
+            plain.addGradientSums(dy, x, length, 0.6f, expected);
+            simd.addGradientSums(dy, x, length, 0.6f, actual);
+            assertArrayEquals(expected, actual, 1e-12 * length, "gradient sums of a row of " + length);
+
+            float[] dxExpected = new float[x.length];
+            float[] dxActual = new float[x.length];
+            plain.writeInputGradient(dy, x, length, 1.3f, -0.2f, 0.6f, 0.05f, dxExpected);
+            simd.writeInputGradient(dy, x, length, 1.3f, -0.2f, 0.6f, 0.05f, dxActual);
+            assertArrayEquals(dxExpected, dxActual, "dx of a row of " + length);
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.simd.VectorApi;
 import org.spikekd.surrogate.Surrogates;
 
 /**
@@ -28,7 +29,7 @@ class FusedNeuronLoopTest {
     void theVectorApiIsThereInTheseTests() {
         // Surefire passes --add-modules=jdk.incubator.vector; without it every test below would
         // compare the ND4J path with itself
-        assertTrue(FusedNeuronLoop.AVAILABLE, "run with the pom's JVM flags (spikekd.jvm.opens)");
+        assertTrue(VectorApi.AVAILABLE, "run with the pom's JVM flags (spikekd.jvm.opens)");
     }
 
     static Stream<Arguments> neurons() {
