@@ -41,12 +41,12 @@ final class FusedNeuronLoop {
                 || s instanceof FastSigmoidSurrogate || s instanceof TriangleSurrogate;
     }
 
-    static void forward(SpikingNeuron neuron, INDArray current, INDArray initial,
-                        INDArray charged, INDArray spikes, INDArray membrane) {
-        FusedNeuronLoopKernel.forward(neuron, current, initial, charged, spikes, membrane);
+    static void forward(SpikingNeuron neuron, INDArray current, INDArray start, INDArray spikes, INDArray membrane) {
+        FusedNeuronLoopKernel.forward(neuron, current, start, spikes, membrane);
     }
 
-    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray charged, INDArray currentGradient) {
-        FusedNeuronLoopKernel.backward(neuron, spikeGradient, charged, currentGradient);
+    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray current, INDArray start,
+                         INDArray currentGradient) {
+        FusedNeuronLoopKernel.backward(neuron, spikeGradient, current, start, currentGradient);
     }
 }

@@ -1,6 +1,7 @@
 package org.spikekd.neuron;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
@@ -20,9 +21,12 @@ import org.spikekd.surrogate.SurrogateFunction;
  * surrogate, the reset's two paths, the decay) reads and writes the layer's whole [N, ...] slice
  * again: some 35 passes over T*M floats per training step, plus libnd4j's scalar exponential for the
  * sigmoid surrogate. Here each block of {@value #BLOCK} neurons is carried through all T steps
- * while its membrane (forward) or dL/dv (backward) stays in the L1 cache: forward reads I and writes
- * h and s, backward reads dL/ds and h and writes dL/dI. The arithmetic is SIMD through the JDK's
- * Vector API (the exponential included), blocks are spread over the common fork-join pool.
+ * while its membrane (forward) or dL/dv (backward) stays in the cache. Forward reads I and writes
+ * the spikes; it does not store the membrane h: the backward pass runs the block's forward steps
+ * again from I (the same arithmetic, so the same h, bit for bit; cheaper than writing h out and
+ * reading it back, since the loops are bound by memory traffic), then reads dL/ds and writes dL/dI.
+ * The arithmetic is SIMD through the JDK's Vector API (the exponential included); blocks are
+ * spread over the common fork-join pool.
  *
  * <p>The arithmetic is {@link SpikingNeuron}'s, operation for operation and in the same order, so
  * both paths agree to float rounding; {@code FusedNeuronLoopTest} holds them to it for every
@@ -33,92 +37,120 @@ final class FusedNeuronLoopKernel {
     private FusedNeuronLoopKernel() {}
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Neurons per block: 4 scratch arrays of 8 KB stay in L1/L2 through the T steps. A multiple of any vector length. */
+    /** Neurons per block: the scratch arrays (T + 3 of 8 KB) stay in L1/L2. A multiple of any vector length. */
     static final int BLOCK = 2048;
 
-    static void forward(SpikingNeuron neuron, INDArray current, INDArray initial,
-                        INDArray charged, INDArray spikes, INDArray membrane) {
+    /** One neuron model's charge, fire and reset, in float. */
+    private static final class Dynamics {
+        final float decay;
+        final float gain;
+        final float drive;
+        final float threshold;
+        final float rest;
+        final boolean hard;
+
+        Dynamics(SpikingNeuron neuron) {
+            decay = (float) neuron.decay();
+            gain = (float) neuron.gain();
+            drive = (float) neuron.drive();
+            threshold = (float) neuron.vThreshold();
+            rest = (float) neuron.vReset();
+            hard = neuron.reset() == SpikingNeuron.Reset.HARD;
+        }
+
+        /** The membrane before the first step: {@code start}'s block, or the resting potential. */
+        void begin(Buffer start, int from, int length, float[] membrane) {
+            if (start != null) {
+                start.get(from, membrane, length);
+            } else {
+                Arrays.fill(membrane, 0, length, rest);
+            }
+        }
+
+        /**
+         * One time step over {@code n} neurons: h = decay v + gain I + drive into {@code charged}
+         * (if not null), the spikes h >= v_threshold into {@code spikes} (if not null), and the
+         * membrane after the reset back into {@code membrane}.
+         */
+        void step(float[] current, float[] membrane, float[] charged, float[] spikes, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector v = FloatVector.fromArray(SPECIES, membrane, i);
+                FloatVector input = FloatVector.fromArray(SPECIES, current, i);
+                // charge: decay v + I, or decay v + gain I (gain applied first, as the ND4J path)
+                FloatVector h = gain == 1f ? v.mul(decay).add(input) : v.mul(decay).add(input.mul(gain));
+                if (drive != 0f) {
+                    h = h.add(drive);
+                }
+                VectorMask<Float> fired = h.compare(VectorOperators.GE, threshold);
+                if (charged != null) {
+                    h.intoArray(charged, i);
+                }
+                if (spikes != null) {
+                    FloatVector.zero(SPECIES).blend(1f, fired).intoArray(spikes, i);
+                }
+                // reset: to v_reset, or by subtracting v_threshold
+                (hard ? h.blend(rest, fired) : h.lanewise(VectorOperators.SUB, threshold, fired)).intoArray(membrane, i);
+            }
+        }
+    }
+
+    static void forward(SpikingNeuron neuron, INDArray current, INDArray initial, INDArray spikes,
+                        INDArray membrane) {
         int steps = (int) current.size(0);
         int perStep = (int) current.size(1);
-        float decay = (float) neuron.decay();
-        float gain = (float) neuron.gain();
-        float drive = (float) neuron.drive();
-        float threshold = (float) neuron.vThreshold();
-        float rest = (float) neuron.vReset();
-        boolean hard = neuron.reset() == SpikingNeuron.Reset.HARD;
+        Dynamics dynamics = new Dynamics(neuron);
         Buffer in = new Buffer(current);
         Buffer start = initial == null ? null : new Buffer(initial);
-        Buffer h = new Buffer(charged);
         Buffer s = new Buffer(spikes);
         Buffer v = new Buffer(membrane);
-        forEachBlock(perStep, (from, length, scratch) -> {
+        forEachBlock(perStep, 3, (from, length, scratch) -> {
             int n = padded(length);
             float[] mem = scratch[0];
             float[] x = scratch[1];
-            float[] hs = scratch[2];
-            float[] ss = scratch[3];
-            if (start != null) {
-                start.get(from, x, length);
-                System.arraycopy(x, 0, mem, 0, length);
-            } else {
-                java.util.Arrays.fill(mem, 0, n, rest);
-            }
+            float[] ss = scratch[2];
+            dynamics.begin(start, from, length, mem);
             for (int t = 0; t < steps; t++) {
                 int at = t * perStep + from;
                 in.get(at, x, length);
-                for (int i = 0; i < n; i += SPECIES.length()) {
-                    FloatVector vPrev = FloatVector.fromArray(SPECIES, mem, i);
-                    FloatVector input = FloatVector.fromArray(SPECIES, x, i);
-                    // charge: decay v + I, or decay v + gain I (gain applied first, as the ND4J path)
-                    FloatVector hv = gain == 1f ? vPrev.mul(decay).add(input)
-                            : vPrev.mul(decay).add(input.mul(gain));
-                    if (drive != 0f) {
-                        hv = hv.add(drive);
-                    }
-                    // fire: h >= v_threshold
-                    VectorMask<Float> fired = hv.compare(VectorOperators.GE, threshold);
-                    FloatVector sv = FloatVector.zero(SPECIES).blend(1f, fired);
-                    // reset: to v_reset, or by subtracting v_threshold
-                    FloatVector vNext = hard ? hv.blend(rest, fired) : hv.lanewise(VectorOperators.SUB, threshold, fired);
-                    hv.intoArray(hs, i);
-                    sv.intoArray(ss, i);
-                    vNext.intoArray(mem, i);
-                }
-                h.put(at, hs, length);
+                dynamics.step(x, mem, null, ss, n);
                 s.put(at, ss, length);
             }
             v.put(from, mem, length);
         });
     }
 
-    /**
-     * The spikes are not read: they are {@code h >= v_threshold} of the stored {@code h}, exactly as
-     * the forward pass fired (one array fewer to stream through memory).
-     */
-    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray charged,
+    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray current, INDArray initial,
                          INDArray currentGradient) {
         int steps = (int) spikeGradient.size(0);
         int perStep = (int) spikeGradient.size(1);
-        float decay = (float) neuron.decay();
-        float gain = (float) neuron.gain();
-        float threshold = (float) neuron.vThreshold();
-        float rest = (float) neuron.vReset();
-        boolean hard = neuron.reset() == SpikingNeuron.Reset.HARD;
+        Dynamics dynamics = new Dynamics(neuron);
+        float decay = dynamics.decay;
+        float gain = dynamics.gain;
+        float threshold = dynamics.threshold;
+        float rest = dynamics.rest;
+        boolean hard = dynamics.hard;
         boolean throughSpike = !neuron.detachReset();
         Slope slope = Slope.of(neuron.surrogate());
+        Buffer in = new Buffer(current);
+        Buffer start = initial == null ? null : new Buffer(initial);
         Buffer gs = new Buffer(spikeGradient);
-        Buffer h = new Buffer(charged);
         Buffer gi = new Buffer(currentGradient);
-        forEachBlock(perStep, (from, length, scratch) -> {
+        forEachBlock(perStep, steps + 3, (from, length, scratch) -> {
             int n = padded(length);
-            float[] gradV = scratch[0]; // dL/dv[t] from step t+1
+            float[] gradV = scratch[0]; // dL/dv[t] from step t+1; first the membrane of the replayed forward
             float[] gsArr = scratch[1];
-            float[] hArr = scratch[2];
+            float[] x = scratch[2];
+            // the forward steps again: h[t] for the block, into scratch[3 + t]
+            dynamics.begin(start, from, length, gradV);
+            for (int t = 0; t < steps; t++) {
+                in.get(t * perStep + from, x, length);
+                dynamics.step(x, gradV, scratch[3 + t], null, n);
+            }
             for (int t = steps - 1; t >= 0; t--) {
                 int at = t * perStep + from;
                 boolean last = t == steps - 1;
+                float[] hArr = scratch[3 + t];
                 gs.get(at, gsArr, length);
-                h.get(at, hArr, length);
                 for (int i = 0; i < n; i += SPECIES.length()) {
                     FloatVector hv = FloatVector.fromArray(SPECIES, hArr, i);
                     FloatVector fromOutput = FloatVector.fromArray(SPECIES, gsArr, i);
@@ -142,7 +174,7 @@ final class FusedNeuronLoopKernel {
                         } else {
                             g = fromOutput.mul(sg);
                         }
-                        // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft)
+                        // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft), s = h >= v_threshold
                         g = g.add(gv);
                         if (hard) {
                             FloatVector sv = FloatVector.zero(SPECIES).blend(1f, hv.compare(VectorOperators.GE, threshold));
@@ -160,38 +192,59 @@ final class FusedNeuronLoopKernel {
         });
     }
 
-    /** The surrogate's derivative, as vector arithmetic; the formulas of the surrogate classes. */
-    private interface Slope {
-        FloatVector at(FloatVector x);
+    /**
+     * The surrogate's derivative, as vector arithmetic; the formulas of the surrogate classes.
+     *
+     * <p>One class with a switch rather than a lambda per surrogate: a call site that has seen
+     * several lambdas is no longer inlined, and vectors passed through a call that is not inlined
+     * become heap objects, several times slower (a JVM that has trained with two surrogates would
+     * keep the slow form).
+     */
+    private static final class Slope {
+        private enum Kind { SIGMOID, ARCTAN, FAST_SIGMOID, TRIANGLE }
+
+        private final Kind kind;
+        private final float alpha;
+        private final float scale;
+        private final float half;
+
+        private Slope(Kind kind, double alpha) {
+            this.kind = kind;
+            this.alpha = (float) alpha;
+            this.scale = (float) (Math.PI / 2 * alpha);
+            this.half = (float) (alpha / 2);
+        }
 
         static Slope of(SurrogateFunction surrogate) {
-            float alpha = (float) surrogate.alpha();
-            if (surrogate instanceof SigmoidSurrogate) {
-                // alpha sg (1 - sg), sg = 1 / (1 + exp(-alpha x))
-                return x -> {
+            Kind kind = surrogate instanceof SigmoidSurrogate ? Kind.SIGMOID
+                    : surrogate instanceof ArctanSurrogate ? Kind.ARCTAN
+                    : surrogate instanceof FastSigmoidSurrogate ? Kind.FAST_SIGMOID
+                    : Kind.TRIANGLE; // FusedNeuronLoop.applies admits no other
+            return new Slope(kind, surrogate.alpha());
+        }
+
+        FloatVector at(FloatVector x) {
+            switch (kind) {
+                case SIGMOID: {
+                    // alpha sg (1 - sg), sg = 1 / (1 + exp(-alpha x))
                     FloatVector sg = FloatVector.broadcast(SPECIES, 1f)
                             .div(x.mul(alpha).neg().lanewise(VectorOperators.EXP).add(1f));
                     return sg.mul(sg.neg().add(1f)).mul(alpha);
-                };
-            }
-            if (surrogate instanceof ArctanSurrogate) {
-                // (alpha/2) / (1 + (pi/2 alpha x)^2)
-                float scale = (float) (Math.PI / 2 * surrogate.alpha());
-                float half = (float) (surrogate.alpha() / 2);
-                return x -> {
+                }
+                case ARCTAN: {
+                    // (alpha/2) / (1 + (pi/2 alpha x)^2)
                     FloatVector z = x.mul(scale);
                     return FloatVector.broadcast(SPECIES, half).div(z.mul(z).add(1f));
-                };
-            }
-            if (surrogate instanceof FastSigmoidSurrogate) {
-                // 1 / (1 + alpha |x|)^2
-                return x -> {
+                }
+                case FAST_SIGMOID: {
+                    // 1 / (1 + alpha |x|)^2
                     FloatVector d = x.abs().mul(alpha).add(1f);
                     return FloatVector.broadcast(SPECIES, 1f).div(d.mul(d));
-                };
+                }
+                default:
+                    // triangle: alpha max(0, 1 - alpha |x|)
+                    return x.abs().mul(alpha).neg().add(1f).max(0f).mul(alpha);
             }
-            // triangle: alpha max(0, 1 - alpha |x|)
-            return x -> x.abs().mul(alpha).neg().add(1f).max(0f).mul(alpha);
         }
     }
 
@@ -215,19 +268,19 @@ final class FusedNeuronLoopKernel {
     }
 
     private interface BlockTask {
-        /** @param scratch four arrays of {@link #BLOCK} floats, the calling thread's own */
+        /** @param scratch arrays of {@link #BLOCK} floats, the calling thread's own */
         void run(int from, int length, float[][] scratch);
     }
 
     /**
      * Runs {@code task} on every block of {@link #BLOCK} neurons, in a few chunks of consecutive
-     * blocks over the fork-join pool; each chunk allocates its scratch arrays once.
+     * blocks over the fork-join pool; each chunk allocates its {@code arrays} scratch arrays once.
      */
-    private static void forEachBlock(int perStep, BlockTask task) {
+    private static void forEachBlock(int perStep, int arrays, BlockTask task) {
         int blocks = (perStep + BLOCK - 1) / BLOCK;
         int chunks = Math.min(blocks, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
         IntStream.range(0, chunks).parallel().forEach(c -> {
-            float[][] scratch = new float[4][BLOCK];
+            float[][] scratch = new float[arrays][BLOCK];
             for (int b = c * blocks / chunks; b < (c + 1) * blocks / chunks; b++) {
                 int from = b * BLOCK;
                 task.run(from, Math.min(BLOCK, perStep - from), scratch);

@@ -64,19 +64,28 @@ public abstract class SpikingNeuron {
     /** The constant term of the charge (the leak towards v_reset). */
     protected abstract double drive();
 
-    /** The membrane potentials before and the spikes after each step, kept for the backward pass. */
+    /** What the backward pass needs of a forward pass: the membrane before firing, or how to recompute it. */
     public static final class Trace {
-        /** h[t], the charged membrane before firing, [T, M]. */
+        /**
+         * h[t], the charged membrane before firing, [T, M]; null after a {@link FusedNeuronLoop}
+         * forward pass, whose backward pass recomputes h from {@link #current} instead of reading it.
+         */
         public final INDArray charged;
         /** s[t], the spikes, [T, M]. */
         public final INDArray spikes;
         /** v[T-1], the membrane after the last step's reset, [1, M]: where a next run would start. */
         public final INDArray membrane;
+        /** I[t], the input currents, [T, M] (a view of the layer's input). */
+        final INDArray current;
+        /** The membrane the run started from, [1, M] (a copy), or null: at rest. */
+        final INDArray start;
 
-        Trace(INDArray charged, INDArray spikes, INDArray membrane) {
+        Trace(INDArray charged, INDArray spikes, INDArray membrane, INDArray current, INDArray start) {
             this.charged = charged;
             this.spikes = spikes;
             this.membrane = membrane;
+            this.current = current;
+            this.start = start;
         }
     }
 
@@ -104,20 +113,21 @@ public abstract class SpikingNeuron {
     Trace forward(INDArray current, int timeSteps, INDArray initial, boolean fusedIfAvailable) {
         INDArray in = asSteps(current, timeSteps);
         long perStep = in.size(1);
-        INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
         INDArray spikes = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
         if (initial != null && initial.length() != perStep) {
             throw new IllegalArgumentException("a membrane of " + initial.length() + " neurons cannot start a run of "
                     + perStep + " neurons per step");
         }
-        INDArray v = initial != null ? initial.reshape(1, perStep)
-                : Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
+        // a copy: callers may overwrite their membrane with this run's (SpikingLayerImpl does)
+        INDArray start = initial == null ? null : initial.reshape(1, perStep).dup('c');
         // after the first reset the membrane lives in one buffer of its own (never the caller's array)
         INDArray membrane = Nd4j.createUninitialized(in.dataType(), 1, perStep);
-        if (fusedIfAvailable && FusedNeuronLoop.applies(this, smoothForward, in, initial == null ? null : v, charged, spikes, membrane)) {
-            FusedNeuronLoop.forward(this, in, initial == null ? null : v, charged, spikes, membrane);
-            return new Trace(charged, spikes, membrane);
+        if (fusedIfAvailable && FusedNeuronLoop.applies(this, smoothForward, in, start, spikes, membrane)) {
+            FusedNeuronLoop.forward(this, in, start, spikes, membrane);
+            return new Trace(null, spikes, membrane, in, start);
         }
+        INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
+        INDArray v = start != null ? start : Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
         for (int t = 0; t < timeSteps; t++) {
             INDArray h = charged.getRow(t, true);
             charge(v, in.getRow(t, true), h);
@@ -126,7 +136,7 @@ public abstract class SpikingNeuron {
             resetAfter(h, s, membrane);
             v = membrane;
         }
-        return new Trace(charged, spikes, v);
+        return new Trace(charged, spikes, v, in, start);
     }
 
     /*
@@ -151,9 +161,12 @@ public abstract class SpikingNeuron {
         INDArray gradS = asSteps(spikeGradient, timeSteps);
         INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
         if (fusedIfAvailable
-                && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.charged, gradI)) {
-            FusedNeuronLoop.backward(this, gradS, trace.charged, gradI);
+                && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.current, trace.start, gradI)) {
+            FusedNeuronLoop.backward(this, gradS, trace.current, trace.start, gradI);
             return gradI.reshape(spikeGradient.shape());
+        }
+        if (trace.charged == null) { // a fused forward pass; the ND4J operations need h
+            trace = forward(trace.current, timeSteps, trace.start, false);
         }
         INDArray gradV = null; // dL/dv[t] flowing back from step t+1
         INDArray scratch = null;

@@ -66,7 +66,6 @@ class FusedNeuronLoopTest {
         for (INDArray initial : new INDArray[] {null, start}) {
             SpikingNeuron.Trace ops = neuron.forward(current, STEPS, initial, false);
             SpikingNeuron.Trace fused = neuron.forward(current, STEPS, initial, true);
-            assertClose(ops.charged, fused.charged, name + ": membrane before firing");
             assertArrayEquals(ops.spikes.data().asFloat(), fused.spikes.data().asFloat(), name + ": spikes");
             assertClose(ops.membrane, fused.membrane, name + ": membrane after the last step");
             assertTrue(fused.spikes.sumNumber().doubleValue() > 0.05 * fused.spikes.length()
@@ -77,6 +76,8 @@ class FusedNeuronLoopTest {
             INDArray actual = neuron.backward(spikeGradient, fused, STEPS, true);
             assertArrayEquals(current.shape(), actual.shape());
             assertClose(expected, actual, name + ": dL/dI");
+            // the fused forward pass keeps no h; the ND4J backward pass recomputes it
+            assertClose(expected, neuron.backward(spikeGradient, fused, STEPS, false), name + ": dL/dI, ND4J after fused");
         }
     }
 
