@@ -22,7 +22,6 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,7 +44,8 @@ import org.spikekd.timefold.TimeAverageLayer;
  * ANN's as T grows.
  *
  * <ul>
- *   <li>Batch norm is folded into the convolution or dense layer before it (which gains a bias).
+ *   <li>Batch norm is folded into the convolution or dense layer before it (which gains a bias;
+ *       see {@link BatchNormFolding}).
  *   <li>Each ReLU's activations are normalized by their p-th percentile lambda on calibration
  *       images: one spike per step stands for lambda. With {@link Normalization#WEIGHTS} the
  *       weights and biases feeding the neuron are divided by lambda (and multiplied by the lambda
@@ -359,9 +359,9 @@ public final class AnnToSnnConverter {
                 INDArray b = annLayer.paramTable().containsKey("b")
                         ? annLayer.getParam("b").dup().reshape(outs) : Nd4j.zeros(w.dataType(), outs);
                 if (bn != null) {
-                    INDArray[] affine = batchNormAffine(ann.getLayer(bn), outs, conv);
+                    INDArray[] affine = BatchNormFolding.affine(ann.getLayer(bn), outs, conv);
                     // bn(Wx + b) = scale (Wx + b) + shift
-                    w = scaleOutputs(w, affine[0], conv);
+                    w = BatchNormFolding.scaleOutputs(w, affine[0], conv);
                     b = b.mul(affine[0]).addi(affine[1]);
                 }
                 w.muli(inUnit / outUnit);
@@ -378,27 +378,4 @@ public final class AnnToSnnConverter {
      * (or null), and the units of its input and of the current it outputs.
      */
     private record LinearSource(String annLayer, String batchNorm, double inUnit, double outUnit) {}
-
-    /** W with each output channel (conv: first dimension; dense: columns) multiplied by its scale. */
-    private static INDArray scaleOutputs(INDArray w, INDArray scale, boolean conv) {
-        if (conv) {
-            long outs = w.size(0);
-            INDArray flat = w.reshape('c', outs, w.length() / outs);
-            return flat.mulColumnVector(scale.reshape(outs, 1)).reshape('c', w.shape());
-        }
-        return w.mulRowVector(scale.reshape(1, scale.length()));
-    }
-
-    /**
-     * The per-channel scale and shift of a batch-norm layer in inference mode, read off the layer
-     * itself (its output for inputs 0 and 1), so that however it stores its statistics (variance
-     * or log standard deviation) the folding matches what it computes.
-     */
-    private static INDArray[] batchNormAffine(org.deeplearning4j.nn.api.Layer bn, long channels, boolean conv) {
-        long[] shape = conv ? new long[] {1, channels, 1, 1} : new long[] {1, channels};
-        var type = bn.getParam("gamma").dataType();
-        INDArray zero = bn.activate(Nd4j.zeros(type, shape), false, LayerWorkspaceMgr.noWorkspaces()).dup().reshape(channels);
-        INDArray one = bn.activate(Nd4j.ones(type, shape), false, LayerWorkspaceMgr.noWorkspaces()).dup().reshape(channels);
-        return new INDArray[] {one.sub(zero), zero};
-    }
 }
