@@ -37,7 +37,7 @@ final class FusedNeuronLoopKernel {
     private FusedNeuronLoopKernel() {}
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Neurons per block: the scratch arrays (T + 3 of 8 KB) stay in L1/L2. A multiple of any vector length. */
+    /** Neurons per block: the scratch arrays (2T + 4 of 8 KB) stay in L1/L2. A multiple of any vector length. */
     static final int BLOCK = 2048;
 
     /** One neuron model's charge, fire and reset, in float. */
@@ -73,14 +73,15 @@ final class FusedNeuronLoopKernel {
          * membrane after the reset back into {@code membrane}.
          */
         void step(float[] current, float[] membrane, float[] charged, float[] spikes, int n) {
+            // branch-free: a vector chosen by an if/else is no longer optimized away (see below);
+            // multiplying by 1, adding 0 and keeping 0 times h change no finite value
+            float keep = hard ? 0f : 1f;
+            float resetShift = hard ? rest : -threshold;
             for (int i = 0; i < n; i += SPECIES.length()) {
                 FloatVector v = FloatVector.fromArray(SPECIES, membrane, i);
                 FloatVector input = FloatVector.fromArray(SPECIES, current, i);
-                // charge: decay v + I, or decay v + gain I (gain applied first, as the ND4J path)
-                FloatVector h = gain == 1f ? v.mul(decay).add(input) : v.mul(decay).add(input.mul(gain));
-                if (drive != 0f) {
-                    h = h.add(drive);
-                }
+                // charge: decay v + gain I + drive (the ND4J path: decay v + I when gain is 1)
+                FloatVector h = v.mul(decay).add(input.mul(gain)).add(drive);
                 VectorMask<Float> fired = h.compare(VectorOperators.GE, threshold);
                 if (charged != null) {
                     h.intoArray(charged, i);
@@ -88,8 +89,8 @@ final class FusedNeuronLoopKernel {
                 if (spikes != null) {
                     FloatVector.zero(SPECIES).blend(1f, fired).intoArray(spikes, i);
                 }
-                // reset: to v_reset, or by subtracting v_threshold
-                (hard ? h.blend(rest, fired) : h.lanewise(VectorOperators.SUB, threshold, fired)).intoArray(membrane, i);
+                // reset where fired: to v_reset (hard), or h - v_threshold (soft)
+                h.blend(h.mul(keep).add(resetShift), fired).intoArray(membrane, i);
             }
         }
     }
@@ -124,72 +125,118 @@ final class FusedNeuronLoopKernel {
         int steps = (int) spikeGradient.size(0);
         int perStep = (int) spikeGradient.size(1);
         Dynamics dynamics = new Dynamics(neuron);
-        float decay = dynamics.decay;
-        float gain = dynamics.gain;
-        float threshold = dynamics.threshold;
-        float rest = dynamics.rest;
-        boolean hard = dynamics.hard;
-        boolean throughSpike = !neuron.detachReset();
-        Slope slope = Slope.of(neuron.surrogate());
+        BackwardStep backward = new BackwardStep(dynamics, !neuron.detachReset(), Slope.of(neuron.surrogate()));
         Buffer in = new Buffer(current);
         Buffer start = initial == null ? null : new Buffer(initial);
         Buffer gs = new Buffer(spikeGradient);
         Buffer gi = new Buffer(currentGradient);
-        forEachBlock(perStep, steps + 3, (from, length, scratch) -> {
+        forEachBlock(perStep, 2 * steps + 4, (from, length, scratch) -> {
             int n = padded(length);
             float[] gradV = scratch[0]; // dL/dv[t] from step t+1; first the membrane of the replayed forward
-            float[] gsArr = scratch[1];
+            float[] g = scratch[1];
             float[] x = scratch[2];
-            // the forward steps again: h[t] for the block, into scratch[3 + t]
+            float[] slopes = scratch[3];
+            // the forward steps again: h[t] and s[t] for the block, into scratch[4 + 2t] and [5 + 2t]
             dynamics.begin(start, from, length, gradV);
             for (int t = 0; t < steps; t++) {
                 in.get(t * perStep + from, x, length);
-                dynamics.step(x, gradV, scratch[3 + t], null, n);
+                dynamics.step(x, gradV, scratch[4 + 2 * t], scratch[5 + 2 * t], n);
             }
             for (int t = steps - 1; t >= 0; t--) {
                 int at = t * perStep + from;
-                boolean last = t == steps - 1;
-                float[] hArr = scratch[3 + t];
-                gs.get(at, gsArr, length);
-                for (int i = 0; i < n; i += SPECIES.length()) {
-                    FloatVector hv = FloatVector.fromArray(SPECIES, hArr, i);
-                    FloatVector fromOutput = FloatVector.fromArray(SPECIES, gsArr, i);
-                    FloatVector sg = slope.at(hv.sub(threshold));
-                    FloatVector g;
-                    if (last) {
-                        g = fromOutput.mul(sg);
-                    } else {
-                        FloatVector gv = FloatVector.fromArray(SPECIES, gradV, i);
-                        if (throughSpike) {
-                            // through the spike in the reset: dv/ds = v_reset - h (hard) or -v_threshold (soft)
-                            if (hard) {
-                                g = fromOutput.sub(hv.mul(gv));
-                                if (rest != 0f) {
-                                    g = gv.mul(rest).add(g);
-                                }
-                            } else {
-                                g = fromOutput.sub(gv.mul(threshold));
-                            }
-                            g = g.mul(sg);
-                        } else {
-                            g = fromOutput.mul(sg);
-                        }
-                        // directly through the reset: dv/dh = 1 - s (hard) or 1 (soft), s = h >= v_threshold
-                        g = g.add(gv);
-                        if (hard) {
-                            FloatVector sv = FloatVector.zero(SPECIES).blend(1f, hv.compare(VectorOperators.GE, threshold));
-                            g = g.sub(sv.mul(gv));
-                        }
-                    }
-                    g.mul(decay).intoArray(gradV, i);
-                    if (gain != 1f) {
-                        g = g.mul(gain);
-                    }
-                    g.intoArray(gsArr, i); // dL/dI[t], written back over dL/ds[t]'s scratch
-                }
-                gi.put(at, gsArr, length);
+                gs.get(at, g, length);
+                backward.run(scratch[4 + 2 * t], scratch[5 + 2 * t], g, gradV, slopes, t == steps - 1, n);
+                gi.put(at, g, length);
             }
         });
+    }
+
+    /*
+     * The loops are small, one job each, and free of if/else between vectors, because the Vector
+     * API is only fast where the JIT turns every vector into registers: a method too large to
+     * inline all its vector operations, or a vector chosen by a branch, makes the JIT keep heap
+     * copies of vectors instead (measured: gigabytes of garbage per second, a young collection
+     * every training step, and loops several times slower).
+     */
+
+    /** One step of backpropagation through time, over a block. */
+    private static final class BackwardStep {
+        private final float decay;
+        private final float gain;
+        private final float threshold;
+        private final float rest;
+        private final boolean hard;
+        private final boolean throughSpike;
+        private final Slope slope;
+
+        BackwardStep(Dynamics dynamics, boolean throughSpike, Slope slope) {
+            this.decay = dynamics.decay;
+            this.gain = dynamics.gain;
+            this.threshold = dynamics.threshold;
+            this.rest = dynamics.rest;
+            this.hard = dynamics.hard;
+            this.throughSpike = throughSpike;
+            this.slope = slope;
+        }
+
+        /**
+         * @param h the membrane before firing at this step
+         * @param s the spikes of this step
+         * @param g dL/ds[t] in, dL/dI[t] out
+         * @param gradV dL/dv[t] from step t+1 in (unless {@code last}), dL/dv[t-1] out
+         */
+        void run(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, boolean last, int n) {
+            slope.fill(h, threshold, slopes, n);
+            if (last) {
+                firstStep(g, gradV, slopes, n);
+            } else if (hard) {
+                hardReset(h, s, g, gradV, slopes, n);
+            } else {
+                softReset(g, gradV, slopes, n);
+            }
+        }
+
+        /** The last step: nothing flows back from a later one. */
+        private void firstStep(float[] g, float[] gradV, float[] slopes, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector d = FloatVector.fromArray(SPECIES, g, i).mul(FloatVector.fromArray(SPECIES, slopes, i));
+                // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
+                d.mul(decay).intoArray(gradV, i);
+                d.mul(gain).intoArray(g, i);
+            }
+        }
+
+        private void hardReset(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, int n) {
+            float spikePath = throughSpike ? 1f : 0f;
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector hv = FloatVector.fromArray(SPECIES, h, i);
+                FloatVector gv = FloatVector.fromArray(SPECIES, gradV, i);
+                FloatVector d = FloatVector.fromArray(SPECIES, g, i);
+                // through the spike in the reset, unless detached: dv/ds = v_reset - h
+                d = gv.mul(rest * spikePath).add(d.sub(hv.mul(gv).mul(spikePath)));
+                d = d.mul(FloatVector.fromArray(SPECIES, slopes, i));
+                // directly through the reset: dv/dh = 1 - s
+                d = d.add(gv).sub(FloatVector.fromArray(SPECIES, s, i).mul(gv));
+                // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
+                d.mul(decay).intoArray(gradV, i);
+                d.mul(gain).intoArray(g, i);
+            }
+        }
+
+        private void softReset(float[] g, float[] gradV, float[] slopes, int n) {
+            float spikePath = throughSpike ? threshold : 0f;
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector gv = FloatVector.fromArray(SPECIES, gradV, i);
+                FloatVector d = FloatVector.fromArray(SPECIES, g, i);
+                // through the spike in the reset, unless detached: dv/ds = -v_threshold
+                d = d.sub(gv.mul(spikePath));
+                // directly through the reset: dv/dh = 1
+                d = d.mul(FloatVector.fromArray(SPECIES, slopes, i)).add(gv);
+                // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
+                d.mul(decay).intoArray(gradV, i);
+                d.mul(gain).intoArray(g, i);
+            }
+        }
     }
 
     /**
@@ -223,27 +270,54 @@ final class FusedNeuronLoopKernel {
             return new Slope(kind, surrogate.alpha());
         }
 
-        FloatVector at(FloatVector x) {
+        /** The derivative at h - v_threshold for {@code h[0, n)}, into {@code into}. */
+        void fill(float[] h, float threshold, float[] into, int n) {
             switch (kind) {
-                case SIGMOID: {
-                    // alpha sg (1 - sg), sg = 1 / (1 + exp(-alpha x))
-                    FloatVector sg = FloatVector.broadcast(SPECIES, 1f)
-                            .div(x.mul(alpha).neg().lanewise(VectorOperators.EXP).add(1f));
-                    return sg.mul(sg.neg().add(1f)).mul(alpha);
-                }
-                case ARCTAN: {
-                    // (alpha/2) / (1 + (pi/2 alpha x)^2)
-                    FloatVector z = x.mul(scale);
-                    return FloatVector.broadcast(SPECIES, half).div(z.mul(z).add(1f));
-                }
-                case FAST_SIGMOID: {
-                    // 1 / (1 + alpha |x|)^2
-                    FloatVector d = x.abs().mul(alpha).add(1f);
-                    return FloatVector.broadcast(SPECIES, 1f).div(d.mul(d));
-                }
+                case SIGMOID:
+                    sigmoid(h, threshold, into, n);
+                    break;
+                case ARCTAN:
+                    arctan(h, threshold, into, n);
+                    break;
+                case FAST_SIGMOID:
+                    fastSigmoid(h, threshold, into, n);
+                    break;
                 default:
-                    // triangle: alpha max(0, 1 - alpha |x|)
-                    return x.abs().mul(alpha).neg().add(1f).max(0f).mul(alpha);
+                    triangle(h, threshold, into, n);
+            }
+        }
+
+        /** alpha sg (1 - sg), sg = 1 / (1 + exp(-alpha x)). */
+        private void sigmoid(float[] h, float threshold, float[] into, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector x = FloatVector.fromArray(SPECIES, h, i).sub(threshold);
+                FloatVector sg = FloatVector.broadcast(SPECIES, 1f)
+                        .div(x.mul(alpha).neg().lanewise(VectorOperators.EXP).add(1f));
+                sg.mul(sg.neg().add(1f)).mul(alpha).intoArray(into, i);
+            }
+        }
+
+        /** (alpha/2) / (1 + (pi/2 alpha x)^2). */
+        private void arctan(float[] h, float threshold, float[] into, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector z = FloatVector.fromArray(SPECIES, h, i).sub(threshold).mul(scale);
+                FloatVector.broadcast(SPECIES, half).div(z.mul(z).add(1f)).intoArray(into, i);
+            }
+        }
+
+        /** 1 / (1 + alpha |x|)^2. */
+        private void fastSigmoid(float[] h, float threshold, float[] into, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector d = FloatVector.fromArray(SPECIES, h, i).sub(threshold).abs().mul(alpha).add(1f);
+                FloatVector.broadcast(SPECIES, 1f).div(d.mul(d)).intoArray(into, i);
+            }
+        }
+
+        /** alpha max(0, 1 - alpha |x|). */
+        private void triangle(float[] h, float threshold, float[] into, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, h, i).sub(threshold).abs().mul(alpha).neg().add(1f).max(0f).mul(alpha)
+                        .intoArray(into, i);
             }
         }
     }
