@@ -48,8 +48,13 @@ public final class BatchNormFolding {
 
         GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .dataType(conf.getDefaultConfiguration().getDataType()).graphBuilder();
-        Map<String, String> carriedBy = new HashMap<>(); // vertex of ann -> vertex of the copy with its value
         Map<String, String> folded = new HashMap<>(); // linear layer -> the batch norm folded into it
+        conf.getVertices().forEach((v, vertex) -> {
+            if (GraphLayers.layerOf(vertex) instanceof BatchNormalization && folds(conf, inputs, consumers, v)) {
+                folded.put(inputs.get(v).get(0), v);
+            }
+        });
+        Map<String, String> carriedBy = new HashMap<>(); // vertex of ann -> vertex of the copy with its value
         for (int index : ann.topologicalSortOrder()) {
             String v = ann.getVertices()[index].getVertexName();
             if (conf.getNetworkInputs().contains(v)) {
@@ -60,16 +65,13 @@ public final class BatchNormFolding {
             GraphVertex vertex = conf.getVertices().get(v);
             Layer layer = GraphLayers.layerOf(vertex);
             String[] from = inputs.get(v).stream().map(carriedBy::get).toArray(String[]::new);
-            if (layer instanceof BatchNormalization && folds(conf, inputs, consumers, v)) {
-                folded.put(inputs.get(v).get(0), v);
+            if (folded.containsValue(v)) {
                 carriedBy.put(v, carriedBy.get(inputs.get(v).get(0)));
                 continue;
             }
             if (layer != null) {
                 Layer copy = layer.clone();
-                List<String> next = consumers.getOrDefault(v, List.of());
-                if (next.size() == 1 && GraphLayers.layerOf(conf.getVertices().get(next.get(0))) instanceof BatchNormalization
-                        && folds(conf, inputs, consumers, next.get(0))) {
+                if (folded.containsKey(v)) {
                     if (copy instanceof ConvolutionLayer) {
                         ((ConvolutionLayer) copy).setHasBias(true);
                     } else {

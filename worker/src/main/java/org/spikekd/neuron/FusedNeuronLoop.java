@@ -7,6 +7,7 @@ import org.spikekd.simd.VectorApi;
 import org.spikekd.surrogate.ArctanSurrogate;
 import org.spikekd.surrogate.FastSigmoidSurrogate;
 import org.spikekd.surrogate.SigmoidSurrogate;
+import org.spikekd.surrogate.SurrogateFunction;
 import org.spikekd.surrogate.TriangleSurrogate;
 
 /**
@@ -16,14 +17,15 @@ import org.spikekd.surrogate.TriangleSurrogate;
  * the gradient checks' smooth forward pass and views with unusual strides run as ND4J operations:
  * the same arithmetic, op by op.
  *
- * <p>This class mentions no Vector API type, so that it loads whether or not the module is there.
+ * <p>This class mentions no Vector API type, so that it loads whether or not the module is there;
+ * callers run the kernel only after {@link #applies}.
  */
 final class FusedNeuronLoop {
     private FusedNeuronLoop() {}
 
     /** Whether the kernel takes this neuron and these arrays. */
     static boolean applies(SpikingNeuron neuron, boolean smoothForward, INDArray... arrays) {
-        if (!VectorApi.AVAILABLE || smoothForward || !knownSurrogate(neuron)) {
+        if (!VectorApi.AVAILABLE || smoothForward || SurrogateKind.of(neuron.surrogate()) == null) {
             return false;
         }
         for (INDArray a : arrays) {
@@ -35,18 +37,17 @@ final class FusedNeuronLoop {
         return true;
     }
 
-    private static boolean knownSurrogate(SpikingNeuron neuron) {
-        Object s = neuron.surrogate();
-        return s instanceof SigmoidSurrogate || s instanceof ArctanSurrogate
-                || s instanceof FastSigmoidSurrogate || s instanceof TriangleSurrogate;
-    }
+    /** The surrogates the kernel has a vector form of. */
+    enum SurrogateKind {
+        SIGMOID, ARCTAN, FAST_SIGMOID, TRIANGLE;
 
-    static void forward(SpikingNeuron neuron, INDArray current, INDArray start, INDArray spikes, INDArray membrane) {
-        FusedNeuronLoopKernel.forward(neuron, current, start, spikes, membrane);
-    }
-
-    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray current, INDArray start,
-                         INDArray currentGradient) {
-        FusedNeuronLoopKernel.backward(neuron, spikeGradient, current, start, currentGradient);
+        /** The kind of {@code surrogate}, or null if the kernel has no vector form of it. */
+        static SurrogateKind of(SurrogateFunction surrogate) {
+            return surrogate instanceof SigmoidSurrogate ? SIGMOID
+                    : surrogate instanceof ArctanSurrogate ? ARCTAN
+                    : surrogate instanceof FastSigmoidSurrogate ? FAST_SIGMOID
+                    : surrogate instanceof TriangleSurrogate ? TRIANGLE
+                    : null;
+        }
     }
 }

@@ -9,9 +9,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.spikekd.surrogate.ArctanSurrogate;
-import org.spikekd.surrogate.FastSigmoidSurrogate;
-import org.spikekd.surrogate.SigmoidSurrogate;
 import org.spikekd.surrogate.SurrogateFunction;
 
 /**
@@ -125,7 +122,7 @@ final class FusedNeuronLoopKernel {
         int steps = (int) spikeGradient.size(0);
         int perStep = (int) spikeGradient.size(1);
         Dynamics dynamics = new Dynamics(neuron);
-        BackwardStep backward = new BackwardStep(dynamics, !neuron.detachReset(), Slope.of(neuron.surrogate()));
+        BackwardStep backward = new BackwardStep(dynamics, !neuron.detachReset(), new Slope(neuron.surrogate()));
         Buffer in = new Buffer(current);
         Buffer start = initial == null ? null : new Buffer(initial);
         Buffer gs = new Buffer(spikeGradient);
@@ -248,26 +245,17 @@ final class FusedNeuronLoopKernel {
      * keep the slow form).
      */
     private static final class Slope {
-        private enum Kind { SIGMOID, ARCTAN, FAST_SIGMOID, TRIANGLE }
-
-        private final Kind kind;
+        private final FusedNeuronLoop.SurrogateKind kind;
         private final float alpha;
         private final float scale;
         private final float half;
 
-        private Slope(Kind kind, double alpha) {
-            this.kind = kind;
-            this.alpha = (float) alpha;
-            this.scale = (float) (Math.PI / 2 * alpha);
-            this.half = (float) (alpha / 2);
-        }
-
-        static Slope of(SurrogateFunction surrogate) {
-            Kind kind = surrogate instanceof SigmoidSurrogate ? Kind.SIGMOID
-                    : surrogate instanceof ArctanSurrogate ? Kind.ARCTAN
-                    : surrogate instanceof FastSigmoidSurrogate ? Kind.FAST_SIGMOID
-                    : Kind.TRIANGLE; // FusedNeuronLoop.applies admits no other
-            return new Slope(kind, surrogate.alpha());
+        /** @param surrogate one that {@link FusedNeuronLoop.SurrogateKind#of} knows */
+        Slope(SurrogateFunction surrogate) {
+            this.kind = FusedNeuronLoop.SurrogateKind.of(surrogate);
+            this.alpha = (float) surrogate.alpha();
+            this.scale = (float) (Math.PI / 2 * surrogate.alpha());
+            this.half = (float) (surrogate.alpha() / 2);
         }
 
         /** The derivative at h - v_threshold for {@code h[0, n)}, into {@code into}. */

@@ -123,7 +123,7 @@ public abstract class SpikingNeuron {
         // after the first reset the membrane lives in one buffer of its own (never the caller's array)
         INDArray membrane = Nd4j.createUninitialized(in.dataType(), 1, perStep);
         if (fusedIfAvailable && FusedNeuronLoop.applies(this, smoothForward, in, start, spikes, membrane)) {
-            FusedNeuronLoop.forward(this, in, start, spikes, membrane);
+            FusedNeuronLoopKernel.forward(this, in, start, spikes, membrane);
             return new Trace(null, spikes, membrane, in, start);
         }
         INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
@@ -162,7 +162,7 @@ public abstract class SpikingNeuron {
         INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
         if (fusedIfAvailable
                 && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.current, trace.start, gradI)) {
-            FusedNeuronLoop.backward(this, gradS, trace.current, trace.start, gradI);
+            FusedNeuronLoopKernel.backward(this, gradS, trace.current, trace.start, gradI);
             return gradI.reshape(spikeGradient.shape());
         }
         if (trace.charged == null) { // a fused forward pass; the ND4J operations need h

@@ -22,7 +22,7 @@ public final class TimeFold {
         shape[0] *= timeSteps;
         INDArray out = Nd4j.createUninitialized(x.dataType(), shape, 'c');
         INDArray steps = out.reshape('c', timeSteps, x.length());
-        INDArray one = (x.ordering() == 'c' && !x.isView() ? x : x.dup('c')).reshape('c', 1, x.length());
+        INDArray one = rowMajor(x).reshape('c', 1, x.length());
         for (int t = 0; t < timeSteps; t++) {
             steps.getRow(t, true).assign(one);
         }
@@ -38,12 +38,17 @@ public final class TimeFold {
         }
         long[] out = shape.clone();
         out[0] = shape[0] / timeSteps;
-        INDArray c = folded.ordering() == 'c' && !folded.isView() ? folded : folded.dup('c');
+        INDArray c = rowMajor(folded);
         return c.reshape('c', timeSteps, c.length() / timeSteps).sum(0).reshape('c', out);
     }
 
     /** [T*N, ...] averaged over the T steps: [N, ...]. */
     public static INDArray meanOverTime(INDArray folded, int timeSteps) {
         return sumOverTime(folded, timeSteps).divi(timeSteps);
+    }
+
+    /** {@code x}, or a row-major copy of it if it is a view or column-major (they cannot be reshaped in place). */
+    private static INDArray rowMajor(INDArray x) {
+        return x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
     }
 }
