@@ -43,6 +43,9 @@ public final class ThroughputBenchmark implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist") String data;
     @Option(names = "--format", defaultValue = "idx", description = "data.format of --data (idx, shards, ...).")
     String format;
+    @Option(names = "--channels-first", description = "Build the networks channels-first, as SpikeKD did before it "
+            + "turned channels-last after the input (to compare the two).")
+    boolean channelsFirst;
 
     @Override
     public Integer call() throws Exception {
@@ -56,6 +59,7 @@ public final class ThroughputBenchmark implements Callable<Integer> {
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("benchmark", "throughput");
         figures.put("environment", BenchmarkOutput.environment());
+        figures.put("layout", channelsFirst ? "channels-first" : "channels-last");
         for (String config : configs) {
             if (!List.of("teacher", "student-direct", "student-kd").contains(config)) {
                 throw new IllegalArgumentException("--configs: unknown configuration '" + config + "'");
@@ -69,7 +73,7 @@ public final class ThroughputBenchmark implements Callable<Integer> {
             int[] step = {0};
             Runnable trainStep = () -> {
                 Minibatches.Batch b = batches.get(step[0]++ % batches.size());
-                net.fit(new MultiDataSet(new INDArray[] {b.features}, targets.labels(b.features, b.labels)));
+                net.fit(new MultiDataSet(new INDArray[] {b.features}, targets.labels(net, b.features, b.labels)));
                 net.score();
             };
             for (int i = 0; i < warmup; i++) {
@@ -104,7 +108,7 @@ public final class ThroughputBenchmark implements Callable<Integer> {
 
     private ComputationGraph network(NetworkRole role, double[][] norm, double kdAlpha) {
         return new NetworkFactory(new VggArchitecture(List.of(List.of(32, 32), List.of(64, 64)), "avg", List.of(256)), role)
-                .input(1, 28, 28).classes(10).normalization(norm[0], norm[1])
+                .input(1, 28, 28).classes(10).normalization(norm[0], norm[1]).channelsLast(!channelsFirst)
                 .spiking(SpikingSettings.defaults().withTimeSteps(timeSteps))
                 .loss(new DistillationLoss(4.0, kdAlpha)).updater(new Adam(1e-3), 0).seed(0).build();
     }

@@ -28,6 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.dl4j.ChannelsLastLayer;
 import org.spikekd.dl4j.Convolution;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.model.GraphLayers;
@@ -257,6 +258,11 @@ public final class AnnToSnnConverter {
                     encodePending = true;
                     carriedBy.put(v, v);
                     unit.put(v, 1.0);
+                } else if (l instanceof ChannelsLastLayer) {
+                    // a change of memory layout: the values, and so their unit, stay as they are
+                    g.addLayer(v, l.clone(), carriedBy.get(in.get(0)));
+                    carriedBy.put(v, v);
+                    unit.put(v, unit.get(in.get(0)));
                 } else if (l instanceof ConvolutionLayer || l instanceof DenseLayer) {
                     addLinear(g, v, l, in.get(0), lambdas);
                 } else if (l instanceof BatchNormalization) {

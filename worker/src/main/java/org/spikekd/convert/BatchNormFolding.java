@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -139,7 +140,9 @@ public final class BatchNormFolding {
      * or log standard deviation) the folding matches what it computes.
      */
     static INDArray[] affine(org.deeplearning4j.nn.api.Layer bn, long channels, boolean conv) {
-        long[] shape = conv ? new long[] {1, channels, 1, 1} : new long[] {1, channels};
+        boolean channelsLast = ((BatchNormalization) bn.conf().getLayer()).getCnn2DFormat() == CNN2DFormat.NHWC;
+        long[] shape = !conv ? new long[] {1, channels}
+                : channelsLast ? new long[] {1, 1, 1, channels} : new long[] {1, channels, 1, 1};
         var type = bn.getParam("gamma").dataType();
         INDArray zero = bn.activate(Nd4j.zeros(type, shape), false, LayerWorkspaceMgr.noWorkspaces()).dup().reshape(channels);
         INDArray one = bn.activate(Nd4j.ones(type, shape), false, LayerWorkspaceMgr.noWorkspaces()).dup().reshape(channels);

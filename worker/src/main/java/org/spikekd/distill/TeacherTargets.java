@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.convert.BatchNormFolding;
+import org.spikekd.model.GraphLayers;
 import org.spikekd.model.NetworkBuilder;
 
 /**
@@ -28,7 +29,13 @@ public final class TeacherTargets {
         this.featureStages = List.copyOf(featureStages);
     }
 
-    public INDArray[] labels(INDArray images, INDArray oneHot) {
+    /**
+     * The labels for {@code student}'s outputs on {@code images}: the distillation labels for its
+     * logits and, for feature distillation, the teacher's feature maps flattened in the memory
+     * layout of the student's own maps (channels-first or channels-last: a teacher saved by an
+     * older SpikeKD computes channels-first, today's networks channels-last).
+     */
+    public INDArray[] labels(ComputationGraph student, INDArray images, INDArray oneHot) {
         if (teacher == null) {
             return new INDArray[] {DistillationLoss.labels(oneHot, null)};
         }
@@ -43,8 +50,13 @@ public final class TeacherTargets {
         Map<String, INDArray> activations = teacher.feedForward(images, false);
         INDArray[] labels = new INDArray[1 + featureStages.size()];
         labels[0] = DistillationLoss.labels(oneHot, activations.get(NetworkBuilder.LOGITS));
+        boolean teacherChannelsLast = GraphLayers.channelsLast(teacher);
+        boolean studentChannelsLast = GraphLayers.channelsLast(student);
         for (int i = 0; i < featureStages.size(); i++) {
             INDArray f = activations.get("stage" + featureStages.get(i));
+            if (f.rank() == 4 && teacherChannelsLast != studentChannelsLast) {
+                f = studentChannelsLast ? f.permute(0, 2, 3, 1) : f.permute(0, 3, 1, 2);
+            }
             labels[1 + i] = f.dup('c').reshape('c', f.size(0), f.length() / f.size(0));
         }
         return labels;

@@ -28,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * their own (batch norm and the neurons follow), so that second forward convolution is pure waste:
  * a fifth of a spiking student's training step. This layer is the same configuration (same
  * parameters, shapes and JSON fields, {@code instanceof ConvolutionLayer}); only when its activation
- * is the identity and its data NCHW does the backward pass go straight to libnd4j's
+ * is the identity does the backward pass go straight to libnd4j's
  * {@code conv2d_bp} (oneDNN where available), with the incoming gradient as the output's.
  */
 public class Convolution extends ConvolutionLayer {
@@ -62,9 +62,11 @@ public class Convolution extends ConvolutionLayer {
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             ConvolutionLayer c = layerConf();
-            if (!(c.getActivationFn() instanceof ActivationIdentity) || c.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+            if (!(c.getActivationFn() instanceof ActivationIdentity)) {
                 return super.backpropGradient(epsilon, workspaceMgr);
             }
+            boolean channelsLast = c.getCnn2dDataFormat() == CNN2DFormat.NHWC;
+            int hAxis = channelsLast ? 1 : 2;
             assertInputSet(true);
             INDArray in = input.dataType() == dataType ? input : input.castTo(dataType);
             INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
@@ -75,16 +77,17 @@ public class Convolution extends ConvolutionLayer {
             int[] pad = c.getPadding();
             boolean same = c.getConvolutionMode() == ConvolutionMode.Same;
             if (same) {
-                pad = ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) delta.size(2), (int) delta.size(3)},
-                        new int[] {(int) in.size(2), (int) in.size(3)}, kernel, strides, dilation);
+                pad = ConvolutionUtils.getSameModeTopLeftPadding(
+                        new int[] {(int) delta.size(hAxis), (int) delta.size(hAxis + 1)},
+                        new int[] {(int) in.size(hAxis), (int) in.size(hAxis + 1)}, kernel, strides, dilation);
             }
             INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
             INDArray weightGradient = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
             INDArray biasGradient = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
             DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
-                    // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW (0), weights as [oC, iC, kH, kW] (1)
+                    // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW (0) or NHWC (1), weights as [oC, iC, kH, kW] (1)
                     .addIntegerArguments(kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1],
-                            dilation[0], dilation[1], same ? 1 : 0, 0, 1);
+                            dilation[0], dilation[1], same ? 1 : 0, channelsLast ? 1 : 0, 1);
             if (biasGradient != null) {
                 INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
                 op.addInputs(in, weights, bias.reshape(bias.length()), delta)

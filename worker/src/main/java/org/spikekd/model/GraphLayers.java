@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.spikekd.dl4j.ChannelsLastLayer;
 
 /** Finding the layer configurations in a DL4J graph, whose vertices may or may not hold a layer. */
 public final class GraphLayers {
@@ -28,5 +29,13 @@ public final class GraphLayers {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether {@code net} computes on channels-last images: it turns its input channels-last
+     * ({@link ChannelsLastLayer}), as networks built since that layer existed do.
+     */
+    public static boolean channelsLast(ComputationGraph net) {
+        return !inOrder(net, layer -> layer instanceof ChannelsLastLayer).isEmpty();
     }
 }

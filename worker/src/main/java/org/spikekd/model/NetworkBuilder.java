@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.spikekd.distill.DistillationLoss;
 import org.spikekd.dl4j.BatchNorm;
+import org.spikekd.dl4j.ChannelsLastLayer;
 import org.spikekd.dl4j.Convolution;
 import org.spikekd.distill.FeatureDistillationLoss;
 import org.spikekd.encoding.DirectEncodingLayer;
@@ -29,9 +30,10 @@ import org.spikekd.timefold.TimeAverageLayer;
  * one architecture have the same vertex names, and "stage1", "stage2", ... name the activations at
  * the end of each stage in both (what feature distillation matches).
  *
- * <p>A student's graph: input, normalize (direct encoding only), encode (time folded in: [T*N]),
- * the body, the output layer's currents averaged over time ("logits", [N]), and the loss. A
- * teacher's: input, normalize, the body, "logits", the loss.
+ * <p>A student's graph: input, normalize (direct encoding only), channels-last, encode (time
+ * folded in: [T*N]), the body, the output layer's currents averaged over time ("logits", [N]), and
+ * the loss. A teacher's: input, normalize, channels-last, the body, "logits", the loss. Inputs are
+ * channels-first images [N, C, H, W]; everything after "channels-last" computes on [N, H, W, C].
  *
  * <p>Under direct encoding every step sees the same image, so the convolutions and batch norms
  * before the first spiking neurons would compute the same thing T times. The encoder therefore
@@ -65,8 +67,11 @@ public final class NetworkBuilder {
         return role;
     }
 
-    /** Adds the input, its normalization and (students) the encoder; returns the vertex to build on. */
-    String input(double[] mean, double[] std) {
+    /**
+     * Adds the input, its normalization, the turn to channels-last (see {@link ChannelsLastLayer};
+     * unless {@code channelsLast} is false) and (students) the encoder; returns the vertex to build on.
+     */
+    String input(double[] mean, double[] std, boolean channelsLast) {
         graph.addInputs(INPUT);
         String last = INPUT;
         boolean poisson = role == NetworkRole.STUDENT && spiking.encoding.equals("poisson");
@@ -74,6 +79,10 @@ public final class NetworkBuilder {
             // Poisson coding needs the raw intensities as spike probabilities
             graph.addLayer("normalize", new InputNormalizationLayer(mean, std, "normalize"), last);
             last = "normalize";
+        }
+        if (channelsLast) {
+            graph.addLayer("channels-last", new ChannelsLastLayer("channels-last"), last);
+            last = "channels-last";
         }
         if (role == NetworkRole.STUDENT && poisson) {
             graph.addLayer("encode", new PoissonEncodingLayer(spiking.timeSteps, "encode"), last);

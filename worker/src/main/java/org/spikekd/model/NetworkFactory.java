@@ -34,6 +34,7 @@ public final class NetworkFactory {
     private double weightDecay = 0.0;
     private long seed = 0;
     private DataType dataType = DataType.FLOAT;
+    private boolean channelsLast = true;
 
     public NetworkFactory(Architecture architecture, NetworkRole role) {
         this.architecture = architecture;
@@ -96,6 +97,16 @@ public final class NetworkFactory {
         return this;
     }
 
+    /**
+     * Whether the network computes channels-last (the default, and the faster: see
+     * {@link org.spikekd.dl4j.ChannelsLastLayer}) or channels-first, as networks built before
+     * SpikeKD turned channels-last did. Either way the network's input is channels-first.
+     */
+    public NetworkFactory channelsLast(boolean channelsLast) {
+        this.channelsLast = channelsLast;
+        return this;
+    }
+
     public ComputationGraphConfiguration configuration() {
         if (role == NetworkRole.TEACHER && !featureStages.isEmpty()) {
             throw new IllegalArgumentException("feature distillation heads belong to the student, not the teacher");
@@ -107,7 +118,7 @@ public final class NetworkFactory {
         }
         GraphBuilder graph = base.graphBuilder();
         NetworkBuilder b = new NetworkBuilder(graph, role, spiking);
-        String body = architecture.build(b, b.input(mean, std));
+        String body = architecture.build(b, b.input(mean, std, channelsLast));
         b.output(body, numClasses, loss);
         List<String> outputs = new ArrayList<>(List.of(NetworkBuilder.OUTPUT));
         if (!featureStages.isEmpty()) {

@@ -76,7 +76,7 @@ public final class PartitionTrainer {
                 net.setLearningRate(rate);
                 currentRate = rate;
             }
-            net.fit(new MultiDataSet(new INDArray[] {batch.features}, targets.labels(batch.features, batch.labels)));
+            net.fit(new MultiDataSet(new INDArray[] {batch.features}, targets.labels(net, batch.features, batch.labels)));
             double loss = net.score();
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("training diverged: loss is " + loss + " at epoch " + epoch

@@ -15,8 +15,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.spikekd.simd.VectorApi;
 
 /**
- * The batch-norm loops against libnd4j's own ops, on arrays that start inside a larger buffer, and
- * their SIMD rows against the plain ones.
+ * The batch-norm loops against libnd4j's own ops, on arrays that start inside a larger buffer; the
+ * channels-last loops against the channels-first ones; the SIMD rows and columns against the plain
+ * ones.
  */
 class BatchNormKernelsTest {
 
@@ -88,6 +89,93 @@ class BatchNormKernelsTest {
             plain.writeInputGradient(dy, x, length, 1.3f, -0.2f, 0.6f, 0.05f, dxExpected);
             simd.writeInputGradient(dy, x, length, 1.3f, -0.2f, 0.6f, 0.05f, dxActual);
             assertArrayEquals(dxExpected, dxActual, "dx of a row of " + length);
+        }
+    }
+
+    @Test
+    void channelsLastKernelsEqualTheChannelsFirstOnesOnTheSameValues() {
+        Nd4j.getRandom().setSeed(12);
+        // 19 channels: a whole SIMD vector and a remainder; 9*13*11 rows: several slices, uneven ends
+        INDArray nchw = Nd4j.rand(DataType.FLOAT, 9, 19, 13, 11).muli(3).subi(0.8);
+        INDArray dyNchw = Nd4j.rand(DataType.FLOAT, 9, 19, 13, 11).subi(0.5);
+        // the same values channels-last, at an offset into a larger buffer
+        INDArray nhwc = Nd4j.create(DataType.FLOAT, 11, 13, 11, 19).get(NDArrayIndex.interval(1, 10))
+                .assign(nchw.permute(0, 2, 3, 1));
+        INDArray dyNhwc = Nd4j.create(DataType.FLOAT, 10, 13, 11, 19).get(NDArrayIndex.interval(1, 10))
+                .assign(dyNchw.permute(0, 2, 3, 1));
+        assertTrue(nhwc.offset() > 0 && ChannelsLastBatchNormKernels.supports(nhwc, dyNhwc));
+        INDArray gamma = Nd4j.rand(DataType.FLOAT, 19).addi(0.5);
+
+        INDArray mean = Nd4j.create(DataType.FLOAT, 19);
+        INDArray variance = Nd4j.create(DataType.FLOAT, 19);
+        BatchNormKernels.moments(nchw, mean, variance);
+        INDArray lastMean = mean.ulike();
+        INDArray lastVariance = mean.ulike();
+        ChannelsLastBatchNormKernels.moments(nhwc, lastMean, lastVariance);
+        assertClose(mean, lastMean, "mean");
+        assertClose(variance, lastVariance, "variance");
+
+        INDArray dx = nchw.ulike();
+        INDArray dGamma = Nd4j.create(DataType.FLOAT, 1, 19);
+        INDArray dBeta = Nd4j.create(DataType.FLOAT, 1, 19);
+        BatchNormKernels.backward(nchw, mean, variance, gamma, dyNchw, 1e-5, dx, dGamma, dBeta);
+        INDArray lastDx = nhwc.ulike();
+        INDArray lastDGamma = dGamma.ulike();
+        INDArray lastDBeta = dBeta.ulike();
+        ChannelsLastBatchNormKernels.backward(nhwc, mean, variance, gamma, dyNhwc, 1e-5, lastDx, lastDGamma,
+                lastDBeta);
+        assertClose(dx.permute(0, 2, 3, 1), lastDx, "dL/dx");
+        assertClose(dGamma, lastDGamma, "dL/dgamma");
+        assertClose(dBeta, lastDBeta, "dL/dbeta");
+    }
+
+    @Test
+    void simdColumnsEqualThePlainLoops() {
+        assertTrue(VectorApi.AVAILABLE, "run with the pom's JVM flags (spikekd.jvm.opens)");
+        BatchNormColumns simd = BatchNormColumns.fastest();
+        BatchNormColumns plain = new ScalarBatchNormColumns();
+        assertInstanceOf(VectorBatchNormColumns.class, simd);
+        Random random = new Random(4);
+        // fewer channels than a vector, whole vectors, whole vectors and a remainder
+        for (int channels : new int[] {3, 16, 32, 64, 37}) {
+            int rows = 29;
+            float[] x = new float[rows * channels + 7]; // longer than the block: only the block may count
+            float[] dy = new float[x.length];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) (random.nextGaussian() * 2 + 0.7);
+                dy[j] = (float) random.nextGaussian();
+            }
+            float[] center = new float[channels];
+            float[] a = new float[channels];
+            float[] b = new float[channels];
+            float[] k = new float[channels];
+            double[] start = new double[channels]; // the blocks add to what is there
+            for (int c = 0; c < channels; c++) {
+                center[c] = (float) random.nextGaussian();
+                a[c] = 1 + random.nextFloat();
+                b[c] = -random.nextFloat();
+                k[c] = 0.1f * random.nextFloat();
+                start[c] = random.nextGaussian();
+            }
+            double[][] expected = {start.clone(), start.clone()};
+            double[][] actual = {start.clone(), start.clone()};
+            plain.addMoments(x, rows, channels, expected[0], expected[1]);
+            simd.addMoments(x, rows, channels, actual[0], actual[1]);
+            assertArrayEquals(expected[0], actual[0], 1e-12 * rows, "sums over " + channels + " channels");
+            assertArrayEquals(expected[1], actual[1], 1e-12 * rows, "sums of squares over " + channels + " channels");
+
+            expected = new double[][] {start.clone(), start.clone()};
+            actual = new double[][] {start.clone(), start.clone()};
+            plain.addGradientSums(dy, x, rows, channels, center, expected[0], expected[1]);
+            simd.addGradientSums(dy, x, rows, channels, center, actual[0], actual[1]);
+            assertArrayEquals(expected[0], actual[0], 1e-12 * rows, "Σ dy over " + channels + " channels");
+            assertArrayEquals(expected[1], actual[1], 1e-12 * rows, "Σ dy (x - mean) over " + channels + " channels");
+
+            float[] dxExpected = new float[x.length];
+            float[] dxActual = new float[x.length];
+            plain.writeInputGradient(dy, x, rows, channels, a, b, center, k, dxExpected);
+            simd.writeInputGradient(dy, x, rows, channels, a, b, center, k, dxActual);
+            assertArrayEquals(dxExpected, dxActual, "dx over " + channels + " channels");
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -34,20 +35,23 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 class ConvolutionTest {
 
-    @ParameterizedTest(name = "kernel {0}, stride {1}, {2} mode, padding {3}, bias {4}")
-    @CsvSource({"3, 1, Same, 0, false", "3, 2, Same, 0, false", "1, 1, Same, 0, true", "3, 2, Truncate, 1, true",
-            "7, 2, Same, 0, false"})
+    @ParameterizedTest(name = "kernel {0}, stride {1}, {2} mode, padding {3}, bias {4}, {5}")
+    @CsvSource({"3, 1, Same, 0, false, NCHW", "3, 2, Same, 0, false, NCHW", "1, 1, Same, 0, true, NCHW",
+            "3, 2, Truncate, 1, true, NCHW", "7, 2, Same, 0, false, NCHW",
+            "3, 1, Same, 0, false, NHWC", "3, 2, Same, 0, true, NHWC", "3, 2, Truncate, 1, true, NHWC",
+            "7, 2, Same, 0, false, NHWC"})
     void sameOutputAndGradientsAsDl4jsConvolution(int kernel, int stride, ConvolutionMode mode, int padding,
-                                                  boolean bias) {
+                                                  boolean bias, CNN2DFormat format) {
         ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
                 .padding(padding, padding).convolutionMode(mode).nOut(6).hasBias(bias).activation(Activation.IDENTITY);
-        ComputationGraph ours = graph(Convolution.of(b));
-        ComputationGraph dl4j = graph(b.build());
+        ComputationGraph ours = graph(Convolution.of(b), format);
+        ComputationGraph dl4j = graph(b.build(), format);
         dl4j.setParams(ours.params().dup());
         assertInstanceOf(Convolution.Impl.class, ours.getLayer("conv"));
 
         Nd4j.getRandom().setSeed(3);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 11, 11).subi(0.5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, format == CNN2DFormat.NCHW ? new long[] {4, 3, 11, 11}
+                : new long[] {4, 11, 11, 3}).subi(0.5);
         INDArray out = ours.outputSingle(x);
         INDArray y = Nd4j.rand(DataType.FLOAT, out.shape());
         assertEquals(dl4j.outputSingle(x), out);
@@ -67,7 +71,7 @@ class ConvolutionTest {
     @Test
     void savedModelsComeBackWithThisLayer(@TempDir Path dir) throws Exception {
         ComputationGraph net = graph(Convolution.of(new ConvolutionLayer.Builder(3, 3).nOut(4)
-                .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)));
+                .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY)), CNN2DFormat.NCHW);
         File file = dir.resolve("model.zip").toFile();
         ModelSerializer.writeModel(net, file, true);
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(file, true);
@@ -85,7 +89,7 @@ class ConvolutionTest {
         return g;
     }
 
-    private static ComputationGraph graph(Layer conv) {
+    private static ComputationGraph graph(Layer conv, CNN2DFormat format) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new NoOp())
                 .dataType(DataType.FLOAT).graphBuilder().addInputs("in")
                 // a layer below, whose gradients depend on the gradient the tested layer passes down
@@ -93,7 +97,7 @@ class ConvolutionTest {
                 .addLayer("conv", conv, "below")
                 .addLayer("out", new LossLayer.Builder(LossFunctions.LossFunction.MSE)
                         .activation(Activation.IDENTITY).build(), "conv")
-                .setOutputs("out").setInputTypes(InputType.convolutional(11, 11, 3)).build();
+                .setOutputs("out").setInputTypes(InputType.convolutional(11, 11, 3, format)).build();
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         return net;

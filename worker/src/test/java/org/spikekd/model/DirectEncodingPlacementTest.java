@@ -47,7 +47,9 @@ class DirectEncodingPlacementTest {
                 new VggArchitecture(List.of(List.of(4)), "avg", List.of()), NetworkRole.STUDENT)
                 .input(1, 4, 4).classes(2).spiking(new SpikingSettings("poisson", 4, new org.spikekd.neuron.SpikingLayer()))
                 .dataType(DataType.DOUBLE).build();
-        assertEquals(List.of(NetworkBuilder.INPUT), net.getConfiguration().getVertexInputs().get("encode"));
+        // the input, only turned channels-last (Poisson coding reads the raw intensities, unnormalized)
+        assertEquals(List.of("channels-last"), net.getConfiguration().getVertexInputs().get("encode"));
+        assertEquals(List.of(NetworkBuilder.INPUT), net.getConfiguration().getVertexInputs().get("channels-last"));
     }
 
     private static void assertSameTraining(NetworkFactory factory, long[] shape, String stemEnd, long seed) {

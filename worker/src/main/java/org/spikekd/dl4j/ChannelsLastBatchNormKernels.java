@@ -1,0 +1,155 @@
+package org.spikekd.dl4j;
+
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batch norm's batch statistics and backward pass for float channels-last arrays [N, H, W, C]:
+ * the channels-last counterpart of {@link BatchNormKernels}, with the same formulas and the same
+ * double-precision sums. The data is M = N*H*W rows of C values, so a channel is a column; the
+ * rows are cut into a fixed number of slices spread over the common fork-join pool, each slice's
+ * column sums kept apart and added up in slice order (the result does not depend on how many
+ * threads ran), and each slice walks its rows in blocks that stay in the cache ({@link BatchNormColumns}).
+ */
+final class ChannelsLastBatchNormKernels {
+    private ChannelsLastBatchNormKernels() {}
+
+    private static final BatchNormColumns COLUMNS = BatchNormColumns.fastest();
+    /** Slices of rows: a fixed number, so that the sums come out the same on any number of cores. */
+    private static final int SLICES = 16;
+    /** Values per block of rows a slice copies out and works on (64 KiB of floats). */
+    private static final int BLOCK_VALUES = 16 * 1024;
+
+    /** Whether {@link #moments} and {@link #backward} take these (as {@link BatchNormKernels#supports}). */
+    static boolean supports(INDArray... arrays) {
+        return BatchNormKernels.supports(arrays);
+    }
+
+    /** The per-channel mean and biased variance of {@code x} [N, H, W, C], into {@code mean} and {@code variance}. */
+    static void moments(INDArray x, INDArray mean, INDArray variance) {
+        Layout l = new Layout(x);
+        FloatBuffer xs = x.data().asNioFloat();
+        int xAt = (int) x.offset();
+        double[][] sums = new double[SLICES][];
+        double[][] squares = new double[SLICES][];
+        IntStream.range(0, SLICES).parallel().forEach(s -> {
+            sums[s] = new double[l.channels];
+            squares[s] = new double[l.channels];
+            float[] block = new float[l.blockRows * l.channels];
+            for (int first = l.first(s); first < l.first(s + 1); first += l.blockRows) {
+                int rows = Math.min(l.blockRows, l.first(s + 1) - first);
+                xs.get(xAt + first * l.channels, block, 0, rows * l.channels);
+                COLUMNS.addMoments(block, rows, l.channels, sums[s], squares[s]);
+            }
+        });
+        double[] sum = inOrder(sums);
+        double[] square = inOrder(squares);
+        double[] mu = new double[l.channels];
+        double[] var = new double[l.channels];
+        for (int c = 0; c < l.channels; c++) {
+            mu[c] = sum[c] / l.rows;
+            var[c] = Math.max(0, square[c] / l.rows - mu[c] * mu[c]);
+        }
+        mean.assign(Nd4j.createFromArray(mu).castTo(mean.dataType()).reshape(mean.shape()));
+        variance.assign(Nd4j.createFromArray(var).castTo(variance.dataType()).reshape(variance.shape()));
+    }
+
+    /**
+     * Writes dL/dx into {@code dx} and dL/dgamma, dL/dbeta into {@code dGamma}, {@code dBeta}
+     * (C elements each, any shape); arguments as {@link BatchNormKernels#backward}, channels last.
+     */
+    static void backward(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray dy, double eps,
+                         INDArray dx, INDArray dGamma, INDArray dBeta) {
+        Layout l = new Layout(x);
+        int channels = l.channels;
+        FloatBuffer xs = x.data().asNioFloat();
+        FloatBuffer dys = dy.data().asNioFloat();
+        FloatBuffer dxs = dx.data().asNioFloat();
+        int xAt = (int) x.offset();
+        int dyAt = (int) dy.offset();
+        int dxAt = (int) dx.offset();
+        double[] mu = mean.toDoubleVector();
+        double[] var = variance.toDoubleVector();
+        double[] g = gamma.toDoubleVector();
+        float[] center = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            center[c] = (float) mu[c];
+        }
+
+        double[][] sumsDy = new double[SLICES][];
+        double[][] sumsDyCentered = new double[SLICES][];
+        IntStream.range(0, SLICES).parallel().forEach(s -> {
+            sumsDy[s] = new double[channels];
+            sumsDyCentered[s] = new double[channels];
+            float[] xBlock = new float[l.blockRows * channels];
+            float[] dyBlock = new float[l.blockRows * channels];
+            for (int first = l.first(s); first < l.first(s + 1); first += l.blockRows) {
+                int n = Math.min(l.blockRows, l.first(s + 1) - first) * channels;
+                xs.get(xAt + first * channels, xBlock, 0, n);
+                dys.get(dyAt + first * channels, dyBlock, 0, n);
+                COLUMNS.addGradientSums(dyBlock, xBlock, n / channels, channels, center, sumsDy[s], sumsDyCentered[s]);
+            }
+        });
+        double[] sumDy = inOrder(sumsDy);
+        double[] sumDyCentered = inOrder(sumsDyCentered);
+
+        // dx = scale (dy - shift - (x - mean) slope), as float a dy + b (x - mean) + k
+        float[] a = new float[channels];
+        float[] b = new float[channels];
+        float[] k = new float[channels];
+        double[] gammaGradient = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double invStd = 1.0 / Math.sqrt(var[c] + eps);
+            double scale = g[c] * invStd;
+            gammaGradient[c] = sumDyCentered[c] * invStd;
+            a[c] = (float) scale;
+            b[c] = (float) (-scale * sumDyCentered[c] * invStd * invStd / l.rows);
+            k[c] = (float) (-scale * sumDy[c] / l.rows);
+        }
+        IntStream.range(0, SLICES).parallel().forEach(s -> {
+            float[] xBlock = new float[l.blockRows * channels];
+            float[] dyBlock = new float[l.blockRows * channels];
+            float[] dxBlock = new float[l.blockRows * channels];
+            for (int first = l.first(s); first < l.first(s + 1); first += l.blockRows) {
+                int n = Math.min(l.blockRows, l.first(s + 1) - first) * channels;
+                xs.get(xAt + first * channels, xBlock, 0, n);
+                dys.get(dyAt + first * channels, dyBlock, 0, n);
+                COLUMNS.writeInputGradient(dyBlock, xBlock, n / channels, channels, a, b, center, k, dxBlock);
+                dxs.put(dxAt + first * channels, dxBlock, 0, n);
+            }
+        });
+        dGamma.assign(Nd4j.createFromArray(gammaGradient).castTo(dGamma.dataType()).reshape(dGamma.shape()));
+        dBeta.assign(Nd4j.createFromArray(sumDy).castTo(dBeta.dataType()).reshape(dBeta.shape()));
+    }
+
+    /** Per-channel sums of the slices, added in slice order. */
+    private static double[] inOrder(double[][] perSlice) {
+        double[] total = perSlice[0].clone();
+        for (int s = 1; s < perSlice.length; s++) {
+            for (int c = 0; c < total.length; c++) {
+                total[c] += perSlice[s][c];
+            }
+        }
+        return total;
+    }
+
+    /** How an [N, H, W, C] array is cut: rows of C values, slices of rows, blocks within a slice. */
+    private static final class Layout {
+        final int channels;
+        final int rows;
+        final int blockRows;
+
+        Layout(INDArray x) {
+            channels = (int) x.size(3);
+            rows = (int) (x.length() / channels);
+            blockRows = Math.max(1, BLOCK_VALUES / channels);
+        }
+
+        /** The first row of slice {@code s} (for s = SLICES: the end). */
+        int first(int s) {
+            return (int) ((long) rows * s / SLICES);
+        }
+    }
+}
