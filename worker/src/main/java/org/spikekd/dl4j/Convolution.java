@@ -21,7 +21,8 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * DL4J's 2-D convolution, with a backward pass that does not run the forward pass again.
+ * DL4J's 2-D convolution, with a backward pass that does not run the forward pass again, and a
+ * forward pass that does not copy a channels-last input.
  *
  * <p>DL4J 1.0.0-M2's convolution layer recomputes its pre-activation output at the start of every
  * backward pass, to apply its activation's derivative. SpikeKD's convolutions have no activation of
@@ -59,6 +60,62 @@ public class Convolution extends ConvolutionLayer {
             super(conf, dataType);
         }
 
+        /**
+         * The convolution straight from libnd4j's {@code conv2d} op (oneDNN where available), in
+         * the layer's own layout. DL4J's version first copies a channels-last input into
+         * channels-first, a pass over the input that its own oneDNN path then does not use. Its
+         * backward pass of a layer with an activation (which asks {@code forBackprop}) stays as is.
+         */
+        @Override
+        protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop,
+                                                     LayerWorkspaceMgr workspaceMgr) {
+            if (forBackprop) {
+                return super.preOutput(training, true, workspaceMgr);
+            }
+            assertInputSet(false);
+            validateInputRank();
+            ConvolutionLayer c = layerConf();
+            INDArray in = input.dataType() == dataType ? input : input.castTo(dataType);
+            INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+            validateInputDepth(weights.size(1));
+            boolean channelsLast = c.getCnn2dDataFormat() == CNN2DFormat.NHWC;
+            int[] outSize = ConvolutionUtils.getOutputSize(in, c.getKernelSize(), c.getStride(), c.getPadding(),
+                    c.getConvolutionMode(), c.getDilation(), c.getCnn2dDataFormat());
+            long n = in.size(0);
+            long[] shape = channelsLast ? new long[] {n, outSize[0], outSize[1], weights.size(0)}
+                    : new long[] {n, weights.size(0), outSize[0], outSize[1]};
+            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, shape, 'c');
+            DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
+                    .addIntegerArguments(arguments(c, in, out, channelsLast));
+            if (c.hasBias()) {
+                INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
+                op.addInputs(in, weights, bias.reshape(bias.length()));
+            } else {
+                op.addInputs(in, weights);
+            }
+            Nd4j.exec(op.addOutputs(out).build());
+            return new Pair<>(out, null);
+        }
+
+        /**
+         * libnd4j's integer arguments for {@code conv2d} and {@code conv2d_bp}: kH, kW, sH, sW, pH,
+         * pW, dH, dW, same mode, NCHW (0) or NHWC (1), weights as [oC, iC, kH, kW] (1).
+         */
+        private static int[] arguments(ConvolutionLayer c, INDArray in, INDArray out, boolean channelsLast) {
+            int[] kernel = c.getKernelSize();
+            int[] strides = c.getStride();
+            int[] dilation = c.getDilation();
+            int[] pad = c.getPadding();
+            boolean same = c.getConvolutionMode() == ConvolutionMode.Same;
+            if (same) {
+                int h = channelsLast ? 1 : 2;
+                pad = ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) out.size(h), (int) out.size(h + 1)},
+                        new int[] {(int) in.size(h), (int) in.size(h + 1)}, kernel, strides, dilation);
+            }
+            return new int[] {kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1], dilation[0],
+                    dilation[1], same ? 1 : 0, channelsLast ? 1 : 0, 1};
+        }
+
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             ConvolutionLayer c = layerConf();
@@ -66,28 +123,15 @@ public class Convolution extends ConvolutionLayer {
                 return super.backpropGradient(epsilon, workspaceMgr);
             }
             boolean channelsLast = c.getCnn2dDataFormat() == CNN2DFormat.NHWC;
-            int hAxis = channelsLast ? 1 : 2;
             assertInputSet(true);
             INDArray in = input.dataType() == dataType ? input : input.castTo(dataType);
             INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
             INDArray delta = epsilon.dataType() == dataType ? epsilon : epsilon.castTo(dataType);
-            int[] kernel = c.getKernelSize();
-            int[] strides = c.getStride();
-            int[] dilation = c.getDilation();
-            int[] pad = c.getPadding();
-            boolean same = c.getConvolutionMode() == ConvolutionMode.Same;
-            if (same) {
-                pad = ConvolutionUtils.getSameModeTopLeftPadding(
-                        new int[] {(int) delta.size(hAxis), (int) delta.size(hAxis + 1)},
-                        new int[] {(int) in.size(hAxis), (int) in.size(hAxis + 1)}, kernel, strides, dilation);
-            }
             INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
             INDArray weightGradient = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
             INDArray biasGradient = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
             DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
-                    // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW (0) or NHWC (1), weights as [oC, iC, kH, kW] (1)
-                    .addIntegerArguments(kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1],
-                            dilation[0], dilation[1], same ? 1 : 0, channelsLast ? 1 : 0, 1);
+                    .addIntegerArguments(arguments(c, in, delta, channelsLast));
             if (biasGradient != null) {
                 INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
                 op.addInputs(in, weights, bias.reshape(bias.length()), delta)

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.surrogate.SurrogateFunction;
+import org.spikekd.timefold.TimeFold;
 
 /**
  * A population of spiking neurons run over T time steps, with backpropagation through time.
@@ -252,8 +253,7 @@ public abstract class SpikingNeuron {
                     + java.util.Arrays.toString(folded.shape()) + " does not divide into "
                     + timeSteps + " time steps");
         }
-        // views and 'f'-ordered arrays cannot be reshaped in place
-        INDArray c = folded.ordering() == 'c' && !folded.isView() ? folded : folded.dup('c');
+        INDArray c = TimeFold.rowMajor(folded);
         return c.reshape('c', timeSteps, c.length() / timeSteps);
     }
 
