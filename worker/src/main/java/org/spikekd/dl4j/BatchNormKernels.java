@@ -4,7 +4,6 @@ import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -31,8 +30,8 @@ final class BatchNormKernels {
     /** Whether {@link #moments} and {@link #backward} take these: float, rank 4, dense row-major, int-indexed. */
     static boolean supports(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a.dataType() != DataType.FLOAT || a.rank() != 4 || a.ordering() != 'c'
-                    || !Shape.hasDefaultStridesForShape(a) || a.offset() + a.length() > Integer.MAX_VALUE) {
+            if (a.dataType() != DataType.FLOAT || a.rank() != 4 || !RowMajor.isDense(a)
+                    || a.offset() + a.length() > Integer.MAX_VALUE) {
                 return false;
             }
         }

@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -120,9 +119,7 @@ final class FloatBatchNormHelper implements BatchNormalizationHelper {
         if (!supports(input) || gamma == null || beta == null || dGammaView == null || batchMean == null) {
             return null;
         }
-        if (!Shape.hasDefaultStridesForShape(epsilon)) {
-            epsilon = epsilon.dup('c');
-        }
+        epsilon = RowMajor.of(epsilon);
         INDArray delta = epsilon.dataType() == input.dataType() ? epsilon : epsilon.castTo(input.dataType());
         INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(),
                 input.shape());

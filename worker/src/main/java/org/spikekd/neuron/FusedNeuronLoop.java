@@ -2,7 +2,7 @@ package org.spikekd.neuron;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
+import org.spikekd.dl4j.RowMajor;
 import org.spikekd.simd.VectorApi;
 import org.spikekd.surrogate.ArctanSurrogate;
 import org.spikekd.surrogate.FastSigmoidSurrogate;
@@ -29,8 +29,8 @@ final class FusedNeuronLoop {
             return false;
         }
         for (INDArray a : arrays) {
-            if (a != null && (a.dataType() != DataType.FLOAT || a.ordering() != 'c'
-                    || !Shape.hasDefaultStridesForShape(a) || a.offset() + a.length() > Integer.MAX_VALUE)) {
+            if (a != null && (a.dataType() != DataType.FLOAT || !RowMajor.isDense(a)
+                    || a.offset() + a.length() > Integer.MAX_VALUE)) {
                 return false;
             }
         }

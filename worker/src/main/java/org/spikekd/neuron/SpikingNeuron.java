@@ -5,8 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.dl4j.RowMajor;
 import org.spikekd.surrogate.SurrogateFunction;
-import org.spikekd.timefold.TimeFold;
 
 /**
  * A population of spiking neurons run over T time steps, with backpropagation through time.
@@ -253,7 +253,7 @@ public abstract class SpikingNeuron {
                     + java.util.Arrays.toString(folded.shape()) + " does not divide into "
                     + timeSteps + " time steps");
         }
-        INDArray c = TimeFold.rowMajor(folded);
+        INDArray c = RowMajor.of(folded);
         return c.reshape('c', timeSteps, c.length() / timeSteps);
     }
 

@@ -1,8 +1,8 @@
 package org.spikekd.timefold;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.dl4j.RowMajor;
 
 /**
  * Moving between per-example tensors [N, ...] and time-folded ones [T*N, ...] (time-major: all N
@@ -23,7 +23,7 @@ public final class TimeFold {
         shape[0] *= timeSteps;
         INDArray out = Nd4j.createUninitialized(x.dataType(), shape, 'c');
         INDArray steps = out.reshape('c', timeSteps, x.length());
-        INDArray one = rowMajor(x).reshape('c', 1, x.length());
+        INDArray one = RowMajor.of(x).reshape('c', 1, x.length());
         for (int t = 0; t < timeSteps; t++) {
             steps.getRow(t, true).assign(one);
         }
@@ -39,22 +39,12 @@ public final class TimeFold {
         }
         long[] out = shape.clone();
         out[0] = shape[0] / timeSteps;
-        INDArray c = rowMajor(folded);
+        INDArray c = RowMajor.of(folded);
         return c.reshape('c', timeSteps, c.length() / timeSteps).sum(0).reshape('c', out);
     }
 
     /** [T*N, ...] averaged over the T steps: [N, ...]. */
     public static INDArray meanOverTime(INDArray folded, int timeSteps) {
         return sumOverTime(folded, timeSteps).divi(timeSteps);
-    }
-
-    /**
-     * {@code x}, or a row-major copy of it if its elements are not one dense row-major run (then
-     * it cannot be reshaped in place). Not {@code isView()}: ND4J calls every array in a DL4J
-     * workspace a view, and the copy that test made cost a pass over the first neurons' gradient
-     * ([256, 28, 28, 32]) every step.
-     */
-    public static INDArray rowMajor(INDArray x) {
-        return x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
     }
 }
