@@ -56,6 +56,35 @@ class ChannelsLastTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(NetworkRole.class)
+    void trainingUpdatesTheSameRunningStatisticsInEitherLayout(NetworkRole role) {
+        NetworkFactory factory = new NetworkFactory(new ResNetArchitecture(18, 1, "small"), role)
+                .input(1, 12, 12).classes(4).normalization(new double[] {0.3}, new double[] {0.4})
+                .spiking(SpikingSettings.defaults().withTimeSteps(2))
+                .loss(new DistillationLoss(2.0, 0.0)).updater(new Sgd(0.05), 0).seed(9);
+        ComputationGraph last = factory.build();
+        ComputationGraph first = factory.channelsLast(false).build();
+        first.setParams(last.params().dup());
+        Nd4j.getRandom().setSeed(10);
+        for (int step = 0; step < 3; step++) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, 8, 1, 12, 12);
+            INDArray labels = DistillationLoss.labels(Nd4j.eye(4).getRows(0, 1, 2, 3, 0, 1, 2, 3)
+                    .castTo(DataType.FLOAT), null);
+            first.fit(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {x}, new INDArray[] {labels}));
+            last.fit(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {x}, new INDArray[] {labels}));
+        }
+        assertClose(first.params(), last.params(), "parameters after 3 steps");
+        // inference: batch norm on the running statistics the three steps left
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 1, 12, 12);
+        assertClose(first.output(false, x)[0], last.output(false, x)[0], "logits in inference");
+        for (String bn : GraphLayers.inOrder(last,
+                l -> l instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)) {
+            last.getLayer(bn).paramTable().forEach((k, v) ->
+                    assertClose(first.getLayer(bn).getParam(k), v, bn + " " + k));
+        }
+    }
+
     @Test
     void turnsChannelsFirstImagesChannelsLastAndGradientsBack() {
         ChannelsLastLayer conf = new ChannelsLastLayer("cl");
