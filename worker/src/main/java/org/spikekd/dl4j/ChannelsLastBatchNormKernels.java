@@ -3,7 +3,6 @@ package org.spikekd.dl4j;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Batch norm's batch statistics and backward pass for float channels-last arrays [N, H, W, C]:
@@ -44,16 +43,7 @@ final class ChannelsLastBatchNormKernels {
                 COLUMNS.addMoments(block, rows, l.channels, sums[s], squares[s]);
             }
         });
-        double[] sum = inOrder(sums);
-        double[] square = inOrder(squares);
-        double[] mu = new double[l.channels];
-        double[] var = new double[l.channels];
-        for (int c = 0; c < l.channels; c++) {
-            mu[c] = sum[c] / l.rows;
-            var[c] = Math.max(0, square[c] / l.rows - mu[c] * mu[c]);
-        }
-        mean.assign(Nd4j.createFromArray(mu).castTo(mean.dataType()).reshape(mean.shape()));
-        variance.assign(Nd4j.createFromArray(var).castTo(variance.dataType()).reshape(variance.shape()));
+        BatchNormSums.storeMoments(inOrder(sums), inOrder(squares), l.rows, mean, variance);
     }
 
     /**
@@ -70,13 +60,7 @@ final class ChannelsLastBatchNormKernels {
         int xAt = (int) x.offset();
         int dyAt = (int) dy.offset();
         int dxAt = (int) dx.offset();
-        double[] mu = mean.toDoubleVector();
-        double[] var = variance.toDoubleVector();
-        double[] g = gamma.toDoubleVector();
-        float[] center = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            center[c] = (float) mu[c];
-        }
+        float[] center = BatchNormSums.centers(mean.toDoubleVector());
 
         double[][] sumsDy = new double[SLICES][];
         double[][] sumsDyCentered = new double[SLICES][];
@@ -92,22 +76,8 @@ final class ChannelsLastBatchNormKernels {
                 COLUMNS.addGradientSums(dyBlock, xBlock, n / channels, channels, center, sumsDy[s], sumsDyCentered[s]);
             }
         });
-        double[] sumDy = inOrder(sumsDy);
-        double[] sumDyCentered = inOrder(sumsDyCentered);
-
-        // dx = scale (dy - shift - (x - mean) slope), as float a dy + b (x - mean) + k
-        float[] a = new float[channels];
-        float[] b = new float[channels];
-        float[] k = new float[channels];
-        double[] gammaGradient = new double[channels];
-        for (int c = 0; c < channels; c++) {
-            double invStd = 1.0 / Math.sqrt(var[c] + eps);
-            double scale = g[c] * invStd;
-            gammaGradient[c] = sumDyCentered[c] * invStd;
-            a[c] = (float) scale;
-            b[c] = (float) (-scale * sumDyCentered[c] * invStd * invStd / l.rows);
-            k[c] = (float) (-scale * sumDy[c] / l.rows);
-        }
+        BatchNormSums.InputGradient g = BatchNormSums.gradients(variance.toDoubleVector(), gamma.toDoubleVector(),
+                eps, inOrder(sumsDy), inOrder(sumsDyCentered), l.rows, dGamma, dBeta);
         IntStream.range(0, SLICES).parallel().forEach(s -> {
             float[] xBlock = new float[l.blockRows * channels];
             float[] dyBlock = new float[l.blockRows * channels];
@@ -116,12 +86,11 @@ final class ChannelsLastBatchNormKernels {
                 int n = Math.min(l.blockRows, l.first(s + 1) - first) * channels;
                 xs.get(xAt + first * channels, xBlock, 0, n);
                 dys.get(dyAt + first * channels, dyBlock, 0, n);
-                COLUMNS.writeInputGradient(dyBlock, xBlock, n / channels, channels, a, b, center, k, dxBlock);
+                COLUMNS.writeInputGradient(dyBlock, xBlock, n / channels, channels, g.a(), g.b(), center, g.k(),
+                        dxBlock);
                 dxs.put(dxAt + first * channels, dxBlock, 0, n);
             }
         });
-        dGamma.assign(Nd4j.createFromArray(gammaGradient).castTo(dGamma.dataType()).reshape(dGamma.shape()));
-        dBeta.assign(Nd4j.createFromArray(sumDy).castTo(dBeta.dataType()).reshape(dBeta.shape()));
     }
 
     /** Per-channel sums of the slices, added in slice order. */
