@@ -20,6 +20,8 @@ import org.spikekd.model.NetworkBuilder;
 public final class TeacherTargets {
     private final ComputationGraph teacher;
     private final List<Integer> featureStages;
+    /** Whether the teacher computes channels-last (see {@link #labels}). */
+    private final boolean teacherChannelsLast;
     /** The teacher with its batch norms folded, made at the first minibatch (it needs the image shape). */
     private ComputationGraph folded;
 
@@ -27,6 +29,7 @@ public final class TeacherTargets {
     public TeacherTargets(ComputationGraph teacher, List<Integer> featureStages) {
         this.teacher = teacher;
         this.featureStages = List.copyOf(featureStages);
+        this.teacherChannelsLast = teacher != null && GraphLayers.channelsLast(teacher);
     }
 
     /**
@@ -50,7 +53,6 @@ public final class TeacherTargets {
         Map<String, INDArray> activations = teacher.feedForward(images, false);
         INDArray[] labels = new INDArray[1 + featureStages.size()];
         labels[0] = DistillationLoss.labels(oneHot, activations.get(NetworkBuilder.LOGITS));
-        boolean teacherChannelsLast = GraphLayers.channelsLast(teacher);
         boolean studentChannelsLast = GraphLayers.channelsLast(student);
         for (int i = 0; i < featureStages.size(); i++) {
             INDArray f = activations.get("stage" + featureStages.get(i));
