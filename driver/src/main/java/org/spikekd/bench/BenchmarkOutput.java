@@ -32,6 +32,8 @@ final class BenchmarkOutput {
         env.put("nd4j_backend", Nd4j.getExecutioner().getClass().getSimpleName());
         env.put("nd4j_build", System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
         env.put("nd4j_threads", Nd4j.getEnvironment().maxMasterThreads());
+        env.put("thread_budget", org.spikekd.cpu.ThreadBudget.threads());
+        env.put("openmp_threads", org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
         env.put("helpers_allowed", Nd4j.getEnvironment().helpersAllowed());
         env.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         return env;

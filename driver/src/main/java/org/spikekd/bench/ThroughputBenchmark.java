@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
@@ -46,9 +47,14 @@ public final class ThroughputBenchmark implements Callable<Integer> {
     @Option(names = "--channels-first", description = "Build the networks channels-first, as SpikeKD did before it "
             + "turned channels-last after the input (to compare the two).")
     boolean channelsFirst;
+    @Option(names = "--threads", defaultValue = "0", description = "Threads for ND4J and SpikeKD's kernels "
+            + "(0 = every core), as a Spark task with that many cores gets.")
+    int threads;
 
     @Override
     public Integer call() throws Exception {
+        ThreadBudget.use(threads > 0 ? threads : ThreadBudget.machineCores());
+        System.err.println("[bench] threads: " + ThreadBudget.describe());
         LabeledImages images = new DatasetLoader(format, data, List.of(), 64, true).load("train", 32 * batch);
         double[][] norm = {{0.2860}, {0.3530}}; // the reference's constants
         List<Minibatches.Batch> batches = new ArrayList<>();

@@ -80,7 +80,8 @@ public final class SweepCommand implements Callable<Integer> {
         Map<String, String> conf = spec.trialParallel ? Map.of() : Map.of("spark.scheduler.mode", "FAIR");
         try (JavaSparkContext sc = SparkContexts.start(base, "SpikeKD sweep " + spec.name, conf)) {
             int atOnce = spec.trialsAtOnce > 0 ? spec.trialsAtOnce : spec.trialParallel ? sc.defaultParallelism() : 2;
-            runner.run(spec.trialParallel ? new ExecutorTrials(sc) : new DistributedTrials(sc), atOnce);
+            runner.run(spec.trialParallel ? new ExecutorTrials(sc, SparkContexts.threadsPerTask(sc, atOnce))
+                    : new DistributedTrials(sc), atOnce);
         }
     }
 

@@ -6,6 +6,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.config.JobConfig;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.EvaluationTally;
@@ -39,9 +40,11 @@ public final class DistributedEvaluator {
         Broadcast<byte[]> shipped = ExecutorModels.broadcast(sc, model);
         String key = java.util.UUID.randomUUID() + "-model";
         JavaRDD<LabeledImages> parts = DatasetPartitions.cache(sc, data.render(), partitions, false);
+        int threads = SparkContexts.threadsPerTask(sc, parts.getNumPartitions());
         try {
             sc.setJobDescription("evaluate");
             List<EvaluationTally> tallies = parts.map(part -> {
+                ThreadBudget.use(threads);
                 ComputationGraph net = ExecutorModels.borrowRestored(key, shipped.value());
                 try {
                     return plan.tally(net, part, batchSize);

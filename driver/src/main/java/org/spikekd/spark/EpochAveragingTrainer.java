@@ -10,7 +10,10 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.spikekd.averaging.OuterOptimizer;
+import org.spikekd.averaging.RunningStatistics;
 import org.spikekd.config.JobConfig;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.distill.TeacherTargets;
@@ -27,8 +30,10 @@ import org.spikekd.train.TrainingJob;
  * student's state (parameters with batch norm statistics, optimizer state, iteration count); every
  * task trains its own copy on its partition (teacher inference and time-stepped student updates,
  * in {@link PartitionTrainer}); the copies come back as one example-weighted sum, added up in a
- * tree, and their mean starts the next round. One round per epoch by default, or one every
- * {@code spark.averaging-every} minibatches.
+ * tree, and from their mean the driver's {@link OuterOptimizer} makes the state of the next round
+ * (the mean itself under plain averaging). One round per epoch by default, or one every
+ * {@code spark.averaging-every} minibatches. Each task's native and SpikeKD kernels run on the
+ * task's own cores ({@link ThreadBudget}).
  *
  * <p>A failed task is retried by Spark; since each pass is seeded by (seed, epoch, partition), the
  * retry redoes exactly the failed attempt's work, and only one successful attempt per partition
@@ -54,6 +59,10 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     private Broadcast<String> studentArchitecture;
     /** Reads of training partitions from the file system: one per partition unless an executor is lost. */
     private LongAccumulator partitionReads;
+    private int threadsPerTask;
+    private OuterOptimizer outer;
+    /** Which parameters are batch norm's running statistics (the outer step leaves them as averaged). */
+    private boolean[] statistics;
 
     public EpochAveragingTrainer(JavaSparkContext sc) {
         this.sc = sc;
@@ -80,9 +89,25 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)%s",
                 sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9,
                 partitionCount < wanted ? " (" + wanted + " wanted; the dataset has fewer shards)" : ""));
+        threadsPerTask = SparkContexts.threadsPerTask(sc, partitionCount);
+        // one partition averages nothing: its round's result is adopted, as local training would
+        outer = partitionCount > 1 ? OuterOptimizer.of(s, partitionCount) : new OuterOptimizer(OuterOptimizer.Kind.NONE, 1, 0);
+        job.progress.line(String.format("averaging: %s every %s; %d thread%s per task", outer,
+                s.averagingEvery() == 0 ? "epoch" : s.averagingEvery() + " minibatches", threadsPerTask,
+                threadsPerTask == 1 ? "" : "s"));
         if (job.teacher != null) {
             teacher = ExecutorModels.broadcast(sc, job.teacher);
         }
+    }
+
+    @Override
+    public byte[] checkpointState() {
+        return outer == null ? null : outer.state();
+    }
+
+    @Override
+    public void restoreState(byte[] state) throws IOException {
+        outer.restore(state);
     }
 
     @Override
@@ -102,9 +127,10 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             long roundStart = System.nanoTime();
             int from = every == 0 ? 0 : r * every;
             int to = every == 0 ? Integer.MAX_VALUE : from + every;
-            Broadcast<ModelState> state = sc.broadcast(ModelState.of(net));
+            ModelState start = ModelState.of(net);
+            Broadcast<ModelState> state = sc.broadcast(start);
             RoundTask task = new RoundTask(runKey, renderedConfig, state, studentArchitecture, teacher, epoch, from, to,
-                    partitionCount, failure);
+                    partitionCount, threadsPerTask, failure);
             sc.setJobDescription("epoch " + epoch + (rounds > 1 ? ", round " + (r + 1) + "/" + rounds : ""));
             RoundResult result = partitions.mapPartitionsWithIndex(task, true)
                     .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge);
@@ -113,7 +139,10 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                         + " partition results for " + partitionCount + " partitions");
             }
             if (result.examples > 0) {
-                result.average.mean().applyTo(net);
+                if (statistics == null && !outer.isPlainAveraging()) {
+                    statistics = RunningStatistics.mask(net);
+                }
+                outer.step(start, result.average.mean(), statistics).applyTo(net);
             }
             state.destroy();
             examples += result.examples;
@@ -153,10 +182,11 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         private final int from;
         private final int to;
         private final int partitions;
+        private final int threads;
         private final String failure;
 
         RoundTask(String runKey, String config, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
-                  int epoch, int from, int to, int partitions, String failure) {
+                  int epoch, int from, int to, int partitions, int threads, String failure) {
             this.runKey = runKey;
             this.config = config;
             this.state = state;
@@ -166,12 +196,14 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             this.from = from;
             this.to = to;
             this.partitions = partitions;
+            this.threads = threads;
             this.failure = failure;
         }
 
         @Override
         public Iterator<RoundResult> call(Integer index, Iterator<LabeledImages> data) {
             LabeledImages partition = data.next();
+            ThreadBudget.use(threads);
             JobSettings s = new JobSettings(JobConfig.parse(config, "the job configuration"));
             ComputationGraph student = ExecutorModels.borrowBuilt(runKey + "-student", architecture.value());
             ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored(runKey + "-teacher", teacher.value());

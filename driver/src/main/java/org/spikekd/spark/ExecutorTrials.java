@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.spikekd.config.JobConfig;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.sweep.SweepRunner;
 import org.spikekd.sweep.TrialStep;
 import org.spikekd.train.LocalEpochTrainer;
@@ -22,16 +23,19 @@ import org.spikekd.train.Progress;
 public final class ExecutorTrials implements SweepRunner.TrialTrainer {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final JavaSparkContext sc;
+    private final int threadsPerTrial;
 
-    public ExecutorTrials(JavaSparkContext sc) {
+    /** @param threadsPerTrial the threads each trial's task may use ({@link SparkContexts#threadsPerTask}) */
+    public ExecutorTrials(JavaSparkContext sc, int threadsPerTrial) {
         this.sc = sc;
+        this.threadsPerTrial = threadsPerTrial;
     }
 
     @Override
     public List<Map<String, Object>> advance(int trial, JobConfig config, int reported) throws Exception {
         sc.setJobDescription("sweep trial " + trial + ", epoch " + (reported + 1));
         String metrics = sc.parallelize(List.of(trial), 1)
-                .map(new AdvanceOnExecutor(config.render(), reported)).collect().get(0);
+                .map(new AdvanceOnExecutor(config.render(), reported, threadsPerTrial)).collect().get(0);
         return JSON.readValue(metrics, new TypeReference<List<Map<String, Object>>>() {});
     }
 
@@ -39,14 +43,17 @@ public final class ExecutorTrials implements SweepRunner.TrialTrainer {
     static final class AdvanceOnExecutor implements Function<Integer, String> {
         private final String config;
         private final int reported;
+        private final int threads;
 
-        AdvanceOnExecutor(String config, int reported) {
+        AdvanceOnExecutor(String config, int reported, int threads) {
             this.config = config;
             this.reported = reported;
+            this.threads = threads;
         }
 
         @Override
         public String call(Integer trial) throws Exception {
+            ThreadBudget.use(threads);
             JobConfig job = JobConfig.parse(config, "sweep trial " + trial);
             Progress progress = Progress.toStderr(job.raw().getInt("train.log-every")).labeled("trial " + trial + ": ");
             return JSON.writeValueAsString(TrialStep.advance(job, reported, new LocalEpochTrainer(), progress));

@@ -49,4 +49,19 @@ public final class SparkContexts {
     public static int partitions(JavaSparkContext sc, int configured) {
         return configured > 0 ? configured : (sc.sc().isLocal() ? 1 : sc.defaultParallelism());
     }
+
+    /**
+     * The threads each task may use when {@code concurrentTasks} tasks would like to run at once: on
+     * a cluster, the cores Spark gives a task ({@code spark.task.cpus}); on a local master
+     * {@code local[N]}, an equal share of its N cores among the tasks that run side by side.
+     */
+    public static int threadsPerTask(JavaSparkContext sc, int concurrentTasks) {
+        if (!sc.sc().isLocal()) {
+            return sc.getConf().getInt("spark.task.cpus", 1);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\*|\\d+)").matcher(sc.master());
+        int cores = m.find() && !m.group(1).equals("*") ? Integer.parseInt(m.group(1))
+                : sc.master().startsWith("local[") ? Runtime.getRuntime().availableProcessors() : 1;
+        return Math.max(1, cores / Math.max(1, Math.min(concurrentTasks, cores)));
+    }
 }

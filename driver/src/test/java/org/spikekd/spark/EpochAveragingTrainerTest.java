@@ -250,6 +250,40 @@ class EpochAveragingTrainerTest {
     }
 
     @Test
+    void anOuterStepOfLearningRateOneWithoutMomentumIsPlainAveraging() throws Exception {
+        ThreePartitions three = ThreePartitions.make();
+        TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3",
+                "spark.outer.optimizer=nesterov", "spark.outer.learning-rate=1", "spark.outer.momentum=0"));
+        ComputationGraph distributed = copyOf(three.start());
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            trainer.trainEpoch(distributed, 1);
+            assertEquals(null, trainer.checkpointState(), "no outer state to keep");
+        }
+        assertSameState(three.expected(), distributed);
+    }
+
+    @Test
+    void theTrainersOuterStepIsOneOuterStepByHand() throws Exception {
+        ThreePartitions three = ThreePartitions.make();
+        TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3",
+                "spark.outer.optimizer=nesterov", "spark.outer.learning-rate=0.5",
+                "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.8"));
+        ModelState start = ModelState.of(three.start());
+        // by hand: learning rate 0.5 * 3 partitions, momentum 0.8; batch norm statistics as averaged
+        ModelState expected = new org.spikekd.averaging.OuterOptimizer(org.spikekd.averaging.OuterOptimizer.Kind.NESTEROV,
+                1.5, 0.8).step(start, three.expected(), org.spikekd.averaging.RunningStatistics.mask(three.start()));
+        ComputationGraph distributed = copyOf(three.start());
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            trainer.trainEpoch(distributed, 1);
+        }
+        assertSameState(expected, distributed);
+        assertTrue(worst(three.expected().parameters, ModelState.of(distributed).parameters) > 50 * TOLERANCE,
+                "the outer step moved the student away from the plain mean");
+    }
+
+    @Test
     void averagingEveryKMinibatchesAveragesEachRound() throws Exception {
         // 2 partitions of 300/301 examples = 10 minibatches each; averaging every 4 = rounds of 4, 4, 2
         TrainingJob job = trainingJob(job("spark.partitions=2", "spark.averaging-every=4"));
@@ -289,12 +323,17 @@ class EpochAveragingTrainerTest {
         assertSameState(expected, distributed);
     }
 
+    /**
+     * With the outer optimizer's momentum, which the checkpoint must keep: resumed without it, the
+     * second epoch's step would leave out momentum times the first epoch's velocity.
+     */
     @Test
     void aResumedRunEndsWhereAnUninterruptedRunEnds() throws Exception {
-        JobConfig config = job("spark.partitions=2", "train.epochs=2", "run.name=uninterrupted");
+        String[] outer = {"spark.outer.optimizer=nesterov", "spark.outer.learning-rate=1", "spark.outer.momentum=0.9"};
+        JobConfig config = job(outer).with("spark.partitions=2", "train.epochs=2", "run.name=uninterrupted");
         TrainingRun.Result uninterrupted = new TrainingRun(config, quiet(), new EpochAveragingTrainer(sc)).run();
 
-        JobConfig interruptedJob = job("spark.partitions=2", "train.epochs=2", "run.name=interrupted");
+        JobConfig interruptedJob = job(outer).with("spark.partitions=2", "train.epochs=2", "run.name=interrupted");
         sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "2:0:99"); // epoch 2 fails for good
         try {
             assertThrows(Exception.class,
@@ -314,5 +353,7 @@ class EpochAveragingTrainerTest {
         assertEquals(2, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
         assertTrue(Files.exists(dir.resolve("checkpoint-epoch-0002.zip")));
         assertTrue(Files.notExists(dir.resolve("checkpoint-epoch-0001.zip")), "older checkpoints are dropped");
+        assertTrue(Files.exists(dir.resolve("trainer-state-epoch-0002.bin")), "the outer optimizer's state");
+        assertTrue(Files.notExists(dir.resolve("trainer-state-epoch-0001.bin")), "older states are dropped");
     }
 }

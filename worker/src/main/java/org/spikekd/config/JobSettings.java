@@ -60,6 +60,11 @@ public final class JobSettings {
         partitions();
         averagingEvery();
         taskMaxFailures();
+        outerOptimizer();
+        outerLearningRate(1);
+        if (outerMomentum() == 1) {
+            throw new ConfigException.BadValue("spark.outer.momentum", "must be < 1, got 1");
+        }
         return this;
     }
 
@@ -112,6 +117,21 @@ public final class JobSettings {
     public int averagingEvery() { return intAtLeast("spark.averaging-every", 0); }
 
     public int taskMaxFailures() { return intAtLeast("spark.task-max-failures", 1); }
+
+    /** none or nesterov: what the driver does with the mean of an averaging round. */
+    public String outerOptimizer() { return choice("spark.outer.optimizer", List.of("none", "nesterov")); }
+
+    /** The outer learning rate for a round that averages {@code partitions} copies. */
+    public double outerLearningRate(int partitions) {
+        double base = doubleIn("spark.outer.learning-rate", 0, Double.MAX_VALUE, true);
+        switch (choice("spark.outer.learning-rate-scaling", List.of("none", "sqrt", "linear"))) {
+            case "linear": return base * partitions;
+            case "sqrt": return base * Math.sqrt(partitions);
+            default: return base;
+        }
+    }
+
+    public double outerMomentum() { return doubleIn("spark.outer.momentum", 0, 1, false); }
 
     // ---- data
 

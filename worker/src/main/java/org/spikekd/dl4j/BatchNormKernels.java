@@ -1,9 +1,9 @@
 package org.spikekd.dl4j;
 
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.spikekd.cpu.ThreadBudget;
 
 /**
  * Batch norm's batch statistics and backward pass for float NCHW arrays, as loops over each
@@ -48,7 +48,7 @@ final class BatchNormKernels {
         int xAt = (int) x.offset();
         double[] sum = new double[channels];
         double[] sumSquares = new double[channels];
-        IntStream.range(0, channels).parallel().forEach(c -> {
+        ThreadBudget.forEach(channels, c -> {
             float[] xRow = new float[plane];
             double[] sums = new double[2]; // Σ x, Σ x²
             for (int i = 0; i < n; i++) {
@@ -83,7 +83,7 @@ final class BatchNormKernels {
 
         double[] sumDy = new double[channels];
         double[] sumDyCentered = new double[channels];
-        IntStream.range(0, channels).parallel().forEach(c -> {
+        ThreadBudget.forEach(channels, c -> {
             float[] xRow = new float[plane];
             float[] dyRow = new float[plane];
             double[] sums = new double[2]; // Σ dy, Σ dy (x - mean)
@@ -98,7 +98,7 @@ final class BatchNormKernels {
         });
         BatchNormSums.InputGradient g = BatchNormSums.gradients(variance.toDoubleVector(), gamma.toDoubleVector(),
                 eps, sumDy, sumDyCentered, (double) n * plane, dGamma, dBeta);
-        IntStream.range(0, channels).parallel().forEach(c -> {
+        ThreadBudget.forEach(channels, c -> {
             float[] xRow = new float[plane];
             float[] dyRow = new float[plane];
             float[] dxRow = new float[plane];

@@ -1,8 +1,8 @@
 package org.spikekd.dl4j;
 
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.spikekd.cpu.ThreadBudget;
 
 /**
  * Batch norm's batch statistics and backward pass for float channels-last arrays [N, H, W, C]:
@@ -33,7 +33,7 @@ final class ChannelsLastBatchNormKernels {
         int xAt = (int) x.offset();
         double[][] sums = new double[SLICES][];
         double[][] squares = new double[SLICES][];
-        IntStream.range(0, SLICES).parallel().forEach(s -> {
+        ThreadBudget.forEach(SLICES, s -> {
             sums[s] = new double[l.channels];
             squares[s] = new double[l.channels];
             float[] block = new float[l.blockRows * l.channels];
@@ -64,7 +64,7 @@ final class ChannelsLastBatchNormKernels {
 
         double[][] sumsDy = new double[SLICES][];
         double[][] sumsDyCentered = new double[SLICES][];
-        IntStream.range(0, SLICES).parallel().forEach(s -> {
+        ThreadBudget.forEach(SLICES, s -> {
             sumsDy[s] = new double[channels];
             sumsDyCentered[s] = new double[channels];
             float[] xBlock = new float[l.blockRows * channels];
@@ -78,7 +78,7 @@ final class ChannelsLastBatchNormKernels {
         });
         BatchNormSums.InputGradient g = BatchNormSums.gradients(variance.toDoubleVector(), gamma.toDoubleVector(),
                 eps, inOrder(sumsDy), inOrder(sumsDyCentered), l.rows, dGamma, dBeta);
-        IntStream.range(0, SLICES).parallel().forEach(s -> {
+        ThreadBudget.forEach(SLICES, s -> {
             float[] xBlock = new float[l.blockRows * channels];
             float[] dyBlock = new float[l.blockRows * channels];
             float[] dxBlock = new float[l.blockRows * channels];

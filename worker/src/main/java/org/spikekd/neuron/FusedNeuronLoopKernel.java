@@ -2,13 +2,12 @@ package org.spikekd.neuron;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.surrogate.SurrogateFunction;
 
 /**
@@ -340,8 +339,8 @@ final class FusedNeuronLoopKernel {
      */
     private static void forEachBlock(int perStep, int arrays, BlockTask task) {
         int blocks = (perStep + BLOCK - 1) / BLOCK;
-        int chunks = Math.min(blocks, 4 * (ForkJoinPool.getCommonPoolParallelism() + 1));
-        IntStream.range(0, chunks).parallel().forEach(c -> {
+        int chunks = Math.min(blocks, 4 * ThreadBudget.threads());
+        ThreadBudget.forEach(chunks, c -> {
             float[][] scratch = new float[arrays][BLOCK];
             for (int b = c * blocks / chunks; b < (c + 1) * blocks / chunks; b++) {
                 int from = b * BLOCK;

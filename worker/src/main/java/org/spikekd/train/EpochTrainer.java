@@ -34,6 +34,19 @@ public interface EpochTrainer extends AutoCloseable {
     /** Trains epoch {@code epoch} (1-based), starting from {@code net}'s state and leaving the result in it. */
     EpochStats trainEpoch(ComputationGraph net, int epoch) throws IOException;
 
+    /**
+     * State of the trainer's own that a checkpoint must keep for a resumed run to continue exactly
+     * (the outer optimizer's momentum); null if there is none.
+     */
+    default byte[] checkpointState() {
+        return null;
+    }
+
+    /** Restores what {@link #checkpointState()} returned, after {@link #prepare}. */
+    default void restoreState(byte[] state) throws IOException {
+        throw new IOException("this trainer keeps no state of its own, yet the checkpoint holds some");
+    }
+
     @Override
     default void close() {}
 }

@@ -22,7 +22,8 @@ import org.spikekd.data.HadoopFiles;
  * A run's directory, on any Hadoop file system (a local path, file://, hdfs://):
  * {@code config.conf} (the resolved job configuration), {@code metrics.jsonl} (one JSON object per
  * epoch), {@code model.zip} (the newest model), {@code checkpoint.json} with the checkpoint it names
- * ({@code checkpoint-epoch-N.zip}: model, optimizer state and iteration count after epoch N), and
+ * ({@code checkpoint-epoch-N.zip}: model, optimizer state and iteration count after epoch N; and
+ * {@code trainer-state-epoch-N.bin} if the epoch trainer keeps state of its own), and
  * {@code summary.json} at the end. Every file is written under a temporary name and renamed into
  * place, so a crash leaves the previous version, never half of a new one; the checkpoint's model is
  * complete before {@code checkpoint.json} names it.
@@ -36,10 +37,13 @@ public final class RunDirectory {
     public static final class Checkpoint {
         public final int epoch;
         public final String model;
+        /** The epoch trainer's own state (the outer optimizer's momentum), or null if it kept none. */
+        public final String trainerState;
 
-        Checkpoint(int epoch, String model) {
+        Checkpoint(int epoch, String model, String trainerState) {
             this.epoch = epoch;
             this.model = model;
+            this.trainerState = trainerState;
         }
     }
 
@@ -83,8 +87,13 @@ public final class RunDirectory {
     }
 
     public String readText(String name) throws IOException {
+        return new String(readBytes(name), StandardCharsets.UTF_8);
+    }
+
+    /** A file of this directory, by name, or a full path or URI (as a {@link Checkpoint} gives them). */
+    public byte[] readBytes(String name) throws IOException {
         try (InputStream in = fs.open(new Path(dir, name))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         }
     }
 
@@ -146,22 +155,31 @@ public final class RunDirectory {
     /**
      * Saves the model after {@code epoch} (network, optimizer state, job configuration; serialized
      * once) as model.zip and as that epoch's checkpoint, then points checkpoint.json at the
-     * checkpoint, then drops older ones.
+     * checkpoint (and {@code trainerState}, if not null), then drops older ones.
      */
-    public void saveCheckpoint(int epoch, ComputationGraph net, JobConfig config) throws IOException {
+    public void saveCheckpoint(int epoch, ComputationGraph net, JobConfig config, byte[] trainerState)
+            throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelFile.write(net, config, bytes);
         byte[] model = bytes.toByteArray();
         writeAtomically("model.zip", model);
         String name = String.format("checkpoint-epoch-%04d.zip", epoch);
         writeAtomically(name, model);
+        String stateName = String.format("trainer-state-epoch-%04d.bin", epoch);
+        if (trainerState != null) {
+            writeAtomically(stateName, trainerState);
+        }
         Map<String, Object> pointer = new LinkedHashMap<>();
         pointer.put("epoch", epoch);
         pointer.put("model", name);
+        if (trainerState != null) {
+            pointer.put("trainer_state", stateName);
+        }
         writeJson(CHECKPOINT, pointer);
         for (FileStatus f : fs.listStatus(dir)) {
             String n = f.getPath().getName();
-            if (n.startsWith("checkpoint-epoch-") && n.endsWith(".zip") && !n.equals(name)) {
+            if ((n.startsWith("checkpoint-epoch-") && n.endsWith(".zip") && !n.equals(name))
+                    || (n.startsWith("trainer-state-epoch-") && !(trainerState != null && n.equals(stateName)))) {
                 fs.delete(f.getPath(), false);
             }
         }
@@ -173,7 +191,9 @@ public final class RunDirectory {
             return null;
         }
         Map<String, Object> pointer = JSON.readValue(readText(CHECKPOINT), new TypeReference<Map<String, Object>>() {});
+        String state = (String) pointer.get("trainer_state");
         return new Checkpoint(((Number) pointer.get("epoch")).intValue(),
-                HadoopFiles.display(fs, new Path(dir, (String) pointer.get("model"))));
+                HadoopFiles.display(fs, new Path(dir, (String) pointer.get("model"))),
+                state == null ? null : HadoopFiles.display(fs, new Path(dir, state)));
     }
 }

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
@@ -122,6 +123,8 @@ public final class TrainingRun {
         JobSettings s = settings;
         NetworkRole role = s.role();
         Nd4j.getRandom().setSeed(s.seed());
+        // this thread evaluates, and in one JVM trains: its native operations get this thread's budget
+        ThreadBudget.use(ThreadBudget.threads());
 
         var loader = s.dataset();
         TrainingSplit train = loader.trainingSplit(s.trainLimit());
@@ -142,6 +145,7 @@ public final class TrainingRun {
         RunDirectory run;
         ComputationGraph net;
         int done = 0;
+        byte[] trainerState = null;
         if (resumeFrom == null) {
             net = newNetwork(s, train, teacher);
             run = RunDirectory.create(runPath(s, role, s.architecture().describe()));
@@ -155,6 +159,7 @@ public final class TrainingRun {
             } else {
                 net = ModelFile.load(checkpoint.model).network;
                 done = checkpoint.epoch;
+                trainerState = checkpoint.trainerState == null ? null : run.readBytes(checkpoint.trainerState);
                 progress.line("resuming after epoch " + done + " from " + checkpoint.model);
             }
             run.truncateMetrics(done);
@@ -165,6 +170,9 @@ public final class TrainingRun {
         progress.line("run directory: " + run.path());
 
         trainer.prepare(new TrainingJob(config, s, train, teacher, featureStages, progress));
+        if (trainerState != null) {
+            trainer.restoreState(trainerState);
+        }
         // on a sharded dataset trained on Spark, the driver reads just these examples of the training split
         LabeledImages trainEval = train.first(s.trainEvalLimit());
         List<Map<String, Object>> history = new ArrayList<>(run.readMetrics());
@@ -190,7 +198,7 @@ public final class TrainingRun {
             m.put("eval_seconds", trainResult.seconds + lastTest.seconds);
             m.put("learning_rate", s.schedule(1).at(epoch - 1L));
             run.appendMetrics(m);
-            run.saveCheckpoint(epoch, net, config);
+            run.saveCheckpoint(epoch, net, config, trainer.checkpointState());
             history.add(m);
             progress.line(String.format("epoch %d/%d: train loss %.4f, train acc %.4f, %s acc %.4f, %.0f samples/s%s",
                     epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, s.evalSplit(), lastTest.accuracy,
