@@ -82,6 +82,19 @@ class OuterOptimizerTest {
     }
 
     @Test
+    void warmupRoundsAdoptTheMeanAndTheirCountIsCheckpointed() throws Exception {
+        OuterOptimizer outer = new OuterOptimizer(OuterOptimizer.Kind.NESTEROV, 2, 0, 1);
+        ModelState mean = state(2, 2, 2);
+        assertSame(mean, outer.step(state(1, 1, 1), mean, NO_STATISTICS), "round 1 adopts the mean");
+        OuterOptimizer resumed = new OuterOptimizer(OuterOptimizer.Kind.NESTEROV, 2, 0, 1);
+        resumed.restore(outer.state());
+        // round 2 steps: previous + 2 delta, in the original and in one restored after round 1
+        for (OuterOptimizer o : List.of(outer, resumed)) {
+            assertArrayEquals(new float[] {4, 4, 4}, o.step(state(2, 2, 2), state(3, 3, 3), NO_STATISTICS).parameters);
+        }
+    }
+
+    @Test
     void theJobsSettingsScaleTheLearningRateWithThePartitions() {
         JobSettings s = new JobSettings(JobConfig.load(null, List.of("spark.outer.optimizer=nesterov",
                 "spark.outer.learning-rate=0.5", "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.6")))

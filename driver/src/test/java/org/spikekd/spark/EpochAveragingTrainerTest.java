@@ -268,7 +268,8 @@ class EpochAveragingTrainerTest {
         ThreePartitions three = ThreePartitions.make();
         TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3",
                 "spark.outer.optimizer=nesterov", "spark.outer.learning-rate=0.5",
-                "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.8"));
+                "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.8",
+                "spark.outer.warmup-rounds=0"));
         ModelState start = ModelState.of(three.start());
         // by hand: learning rate 0.5 * 3 partitions, momentum 0.8; batch norm statistics as averaged
         ModelState expected = new org.spikekd.averaging.OuterOptimizer(org.spikekd.averaging.OuterOptimizer.Kind.NESTEROV,
@@ -329,7 +330,8 @@ class EpochAveragingTrainerTest {
      */
     @Test
     void aResumedRunEndsWhereAnUninterruptedRunEnds() throws Exception {
-        String[] outer = {"spark.outer.optimizer=nesterov", "spark.outer.learning-rate=1", "spark.outer.momentum=0.9"};
+        String[] outer = {"spark.outer.optimizer=nesterov", "spark.outer.learning-rate=1", "spark.outer.momentum=0.9",
+                "spark.outer.warmup-rounds=0"};
         JobConfig config = job(outer).with("spark.partitions=2", "train.epochs=2", "run.name=uninterrupted");
         TrainingRun.Result uninterrupted = new TrainingRun(config, quiet(), new EpochAveragingTrainer(sc)).run();
 

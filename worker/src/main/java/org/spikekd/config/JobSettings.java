@@ -62,6 +62,7 @@ public final class JobSettings {
         taskMaxFailures();
         outerOptimizer();
         outerLearningRate(1);
+        outerWarmupRounds();
         if (outerMomentum() == 1) {
             throw new ConfigException.BadValue("spark.outer.momentum", "must be < 1, got 1");
         }
@@ -132,6 +133,8 @@ public final class JobSettings {
     }
 
     public double outerMomentum() { return doubleIn("spark.outer.momentum", 0, 1, false); }
+
+    public int outerWarmupRounds() { return intAtLeast("spark.outer.warmup-rounds", 0); }
 
     // ---- data
 
