@@ -90,11 +90,16 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                 sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9,
                 partitionCount < wanted ? " (" + wanted + " wanted; the dataset has fewer shards)" : ""));
         threadsPerTask = SparkContexts.threadsPerTask(sc, partitionCount);
+        double rateScale = s.learningRateScale(partitionCount);
+        if (rateScale != 1) {
+            // the tasks read their settings from the rendered configuration
+            renderedConfig = job.config.with("train.learning-rate=" + s.learningRate() * rateScale).render();
+        }
         // one partition averages nothing: its round's result is adopted, as local training would
         outer = partitionCount > 1 ? OuterOptimizer.of(s, partitionCount) : new OuterOptimizer(OuterOptimizer.Kind.NONE, 1, 0);
-        job.progress.line(String.format("averaging: %s every %s; %d thread%s per task", outer,
-                s.averagingEvery() == 0 ? "epoch" : s.averagingEvery() + " minibatches", threadsPerTask,
-                threadsPerTask == 1 ? "" : "s"));
+        job.progress.line(String.format("averaging: %s every %s; learning rate %s per copy; %d thread%s per task",
+                outer, s.averagingEvery() == 0 ? "epoch" : s.averagingEvery() + " minibatches",
+                s.learningRate() * rateScale, threadsPerTask, threadsPerTask == 1 ? "" : "s"));
         if (job.teacher != null) {
             teacher = ExecutorModels.broadcast(sc, job.teacher);
         }

@@ -285,6 +285,23 @@ class EpochAveragingTrainerTest {
     }
 
     @Test
+    void aScaledLearningRateIsEachCopysLearningRate() throws Exception {
+        TrainingJob job = trainingJob(job("spark.partitions=2", "spark.learning-rate-scaling=linear"));
+        TrainingJob byHand = trainingJob(job("spark.partitions=2", "train.learning-rate=0.04")); // 0.02 x 2 copies
+        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        ModelState expected = localMean(byHand, start, 2, 1, 0, Integer.MAX_VALUE);
+        ComputationGraph distributed = copyOf(start);
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            trainer.trainEpoch(distributed, 1);
+        }
+        assertSameState(expected, distributed);
+        ModelState unscaled = localMean(job, start, 2, 1, 0, Integer.MAX_VALUE);
+        assertTrue(worst(unscaled.parameters, ModelState.of(distributed).parameters) > 50 * TOLERANCE,
+                "the scaled learning rate made a difference");
+    }
+
+    @Test
     void averagingEveryKMinibatchesAveragesEachRound() throws Exception {
         // 2 partitions of 300/301 examples = 10 minibatches each; averaging every 4 = rounds of 4, 4, 2
         TrainingJob job = trainingJob(job("spark.partitions=2", "spark.averaging-every=4"));

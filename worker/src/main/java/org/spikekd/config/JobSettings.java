@@ -63,6 +63,7 @@ public final class JobSettings {
         outerOptimizer();
         outerLearningRate(1);
         outerWarmupRounds();
+        learningRateScale(1);
         if (outerMomentum() == 1) {
             throw new ConfigException.BadValue("spark.outer.momentum", "must be < 1, got 1");
         }
@@ -124,11 +125,23 @@ public final class JobSettings {
 
     /** The outer learning rate for a round that averages {@code partitions} copies. */
     public double outerLearningRate(int partitions) {
-        double base = doubleIn("spark.outer.learning-rate", 0, Double.MAX_VALUE, true);
-        switch (choice("spark.outer.learning-rate-scaling", List.of("none", "sqrt", "linear"))) {
-            case "linear": return base * partitions;
-            case "sqrt": return base * Math.sqrt(partitions);
-            default: return base;
+        return doubleIn("spark.outer.learning-rate", 0, Double.MAX_VALUE, true)
+                * scaling("spark.outer.learning-rate-scaling", partitions);
+    }
+
+    /**
+     * What train.learning-rate is multiplied by when {@code partitions} copies train side by side
+     * (spark.learning-rate-scaling): each takes 1/k of one JVM's steps per epoch.
+     */
+    public double learningRateScale(int partitions) {
+        return scaling("spark.learning-rate-scaling", partitions);
+    }
+
+    private double scaling(String key, int partitions) {
+        switch (choice(key, List.of("none", "sqrt", "linear"))) {
+            case "linear": return partitions;
+            case "sqrt": return Math.sqrt(partitions);
+            default: return 1;
         }
     }
 
