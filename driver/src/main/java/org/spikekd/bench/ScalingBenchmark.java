@@ -63,10 +63,15 @@ public final class ScalingBenchmark implements Callable<Integer> {
     private record Variant(String name, List<String> settings) {}
 
     private static final Variant DEFAULTS = new Variant("default", List.of());
-    private static final Variant PLAIN = new Variant("plain", List.of("spark.outer.optimizer=none"));
+    /** Plain averaging of copies trained at the job's own learning rate (SpikeKD before issue 19). */
+    private static final List<String> PLAIN_SETTINGS = List.of("spark.outer.optimizer=none",
+            "spark.learning-rate-scaling=none");
+    private static final Variant PLAIN = new Variant("plain", PLAIN_SETTINGS);
 
     private Variant everyK() {
-        return new Variant("every-" + every, List.of("spark.outer.optimizer=none", "spark.averaging-every=" + every));
+        List<String> settings = new ArrayList<>(PLAIN_SETTINGS);
+        settings.add("spark.averaging-every=" + every);
+        return new Variant("every-" + every, settings);
     }
 
     @Override
@@ -214,6 +219,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         m.put("variant", v.name());
         m.put("averaging", s.averagingEvery() == 0 ? "epoch" : "every " + s.averagingEvery() + " minibatches");
         m.put("outer_optimizer", partitions > 1 ? OuterOptimizer.of(s, partitions).toString() : "none (one partition)");
+        m.put("learning_rate_per_copy", s.learningRate() * s.learningRateScale(partitions));
         m.put("epochs", r.epochs.size());
         m.put("samples_per_s", examples / seconds);
         m.put("train_seconds", seconds);
