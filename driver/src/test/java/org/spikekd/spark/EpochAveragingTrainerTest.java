@@ -103,7 +103,9 @@ class EpochAveragingTrainerTest {
                 "train.batch-size=32", "train.epochs=1", "train.seed=3", "train.schedule=cosine",
                 "train.optimizer=sgd", "train.learning-rate=0.02", // see TOLERANCE
                 "distill.teacher=\"" + teacherModel + "\"", "spark.master=\"local[1]\"",
-                "spark.task-max-failures=3", "run.dir=\"" + runs + "\""));
+                "spark.task-max-failures=3", "run.dir=\"" + runs + "\"",
+                // the expected results are copies trained at the job's learning rate, unscaled
+                "spark.learning-rate-scaling=none"));
         all.addAll(List.of(more));
         return JobConfig.load(null, all);
     }
