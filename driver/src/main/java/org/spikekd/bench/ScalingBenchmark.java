@@ -196,12 +196,14 @@ public final class ScalingBenchmark implements Callable<Integer> {
         double examples = 0;
         double seconds = 0;
         double sync = 0;
+        double cores = 0;
         List<Map<String, Object>> perEpoch = new ArrayList<>();
         for (Map<String, Object> epoch : r.epochs) {
             double t = ((Number) epoch.get("train_seconds")).doubleValue();
             examples += ((Number) epoch.get("samples_per_second")).doubleValue() * t;
             seconds += t;
             sync += ((Number) epoch.get("sync_seconds")).doubleValue();
+            cores += ((Number) epoch.get("cores_per_task")).doubleValue() / r.epochs.size();
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("epoch", epoch.get("epoch"));
             e.put("train_seconds", t);
@@ -224,6 +226,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         m.put("samples_per_s", examples / seconds);
         m.put("train_seconds", seconds);
         m.put("sync_fraction", sync / seconds);
+        m.put("cores_per_executor", cores);
         m.put(split + "_accuracy", r.test.accuracy);
         m.put("per_epoch", perEpoch);
         m.put("run_directory", r.runDirectory);

@@ -127,6 +127,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         long examples = 0;
         double lossSum = 0;
         double syncSeconds = 0;
+        double coresSum = 0;
         long epochStart = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
             long roundStart = System.nanoTime();
@@ -153,8 +154,12 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             examples += result.examples;
             lossSum += result.lossSum;
             syncSeconds += (System.nanoTime() - roundStart) / 1e9 - result.maxTaskSeconds;
+            coresSum += result.coresSum;
         }
-        return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount);
+        // cores per task: meaningful where each executor runs one task at a time (a cluster); in one
+        // JVM running several tasks it counts the JVM's cores once per task
+        return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount,
+                coresSum / ((double) rounds * partitionCount));
     }
 
     /** How often training partitions were read from the file system so far (cached: once each). */

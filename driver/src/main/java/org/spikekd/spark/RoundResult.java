@@ -18,12 +18,15 @@ final class RoundResult implements Serializable {
     long examples;
     double lossSum;
     double maxTaskSeconds;
+    /** Sum over tasks of their cores kept busy (executor JVM CPU seconds over task seconds). */
+    double coresSum;
 
     RoundResult add(ModelState trained, PartitionTrainer.Outcome outcome) {
         average.add(trained, outcome.examples);
         examples += outcome.examples;
         lossSum += outcome.lossSum;
         maxTaskSeconds = Math.max(maxTaskSeconds, outcome.seconds);
+        coresSum += outcome.cores();
         return this;
     }
 
@@ -32,6 +35,7 @@ final class RoundResult implements Serializable {
         examples += other.examples;
         lossSum += other.lossSum;
         maxTaskSeconds = Math.max(maxTaskSeconds, other.maxTaskSeconds);
+        coresSum += other.coresSum;
         return this;
     }
 }

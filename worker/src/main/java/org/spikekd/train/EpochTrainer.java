@@ -18,13 +18,20 @@ public interface EpochTrainer extends AutoCloseable {
         /** Seconds spent shipping and averaging models (0 in one JVM). */
         public final double syncSeconds;
         public final int partitions;
+        /**
+         * Cores a training task kept busy: its JVM's CPU seconds over the task's seconds, averaged
+         * over the tasks (in one JVM, over the whole process); NaN if unknown.
+         */
+        public final double coresPerTask;
 
-        public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions) {
+        public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions,
+                          double coresPerTask) {
             this.examples = examples;
             this.lossSum = lossSum;
             this.seconds = seconds;
             this.syncSeconds = syncSeconds;
             this.partitions = partitions;
+            this.coresPerTask = coresPerTask;
         }
     }
 

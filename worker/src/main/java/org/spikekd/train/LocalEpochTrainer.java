@@ -22,6 +22,6 @@ public final class LocalEpochTrainer implements EpochTrainer {
     public EpochStats trainEpoch(ComputationGraph net, int epoch) {
         PartitionTrainer.Outcome o = trainer.train(net, train, 0, epoch, 0, Integer.MAX_VALUE,
                 job.progress, "", b -> { });
-        return new EpochStats(o.examples, o.lossSum, o.seconds, 0, 1);
+        return new EpochStats(o.examples, o.lossSum, o.seconds, 0, 1, o.cores());
     }
 }

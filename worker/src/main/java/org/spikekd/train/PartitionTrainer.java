@@ -27,11 +27,19 @@ public final class PartitionTrainer {
         public final long examples;
         public final double lossSum;
         public final double seconds;
+        /** CPU seconds of the whole JVM while the pass ran (every thread, native ones too); NaN if unknown. */
+        public final double processCpuSeconds;
 
-        public Outcome(long examples, double lossSum, double seconds) {
+        public Outcome(long examples, double lossSum, double seconds, double processCpuSeconds) {
             this.examples = examples;
             this.lossSum = lossSum;
             this.seconds = seconds;
+            this.processCpuSeconds = processCpuSeconds;
+        }
+
+        /** Cores the JVM kept busy during the pass. */
+        public double cores() {
+            return processCpuSeconds / seconds;
         }
     }
 
@@ -67,6 +75,7 @@ public final class PartitionTrainer {
         double lossSum = 0;
         long seen = 0;
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         double currentRate = Double.NaN;
         int b = fromBatch;
         while (b < toBatch && minibatches.hasNext()) {
@@ -92,7 +101,16 @@ public final class PartitionTrainer {
             }
             afterBatch.accept(b);
         }
-        return new Outcome(seen, lossSum, (System.nanoTime() - start) / 1e9);
+        long cpuEnd = processCpuNanos();
+        return new Outcome(seen, lossSum, (System.nanoTime() - start) / 1e9,
+                cpuStart < 0 || cpuEnd < 0 ? Double.NaN : (cpuEnd - cpuStart) / 1e9);
+    }
+
+    /** CPU nanoseconds of this JVM so far, or -1 where the platform does not say. */
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
     }
 
     /** The seed of one epoch's pass over one partition. */

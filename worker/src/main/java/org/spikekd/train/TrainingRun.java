@@ -195,6 +195,7 @@ public final class TrainingRun {
             m.put("train_seconds", stats.seconds);
             m.put("sync_seconds", stats.syncSeconds);
             m.put("partitions", stats.partitions);
+            m.put("cores_per_task", stats.coresPerTask);
             m.put("eval_seconds", trainResult.seconds + lastTest.seconds);
             m.put("learning_rate", s.schedule(1).at(epoch - 1L));
             run.appendMetrics(m);
