@@ -257,11 +257,11 @@ public final class ScalingBenchmark implements Callable<Integer> {
     }
 
     private static double mean(List<Map<String, Object>> runs, String key) {
-        return runs.stream().mapToDouble(r -> accuracyOr(r, key)).average().orElse(Double.NaN);
+        return runs.stream().mapToDouble(r -> number(r, key)).average().orElse(Double.NaN);
     }
 
     /** The value of {@code key}; for test_accuracy, the accuracy of whichever split was evaluated. */
-    private static double accuracyOr(Map<String, Object> run, String key) {
+    private static double number(Map<String, Object> run, String key) {
         Object v = run.get(key);
         if (v == null && key.equals("test_accuracy")) {
             v = run.get("validation_accuracy");
@@ -274,7 +274,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         String split = runs.get(0).containsKey("test_accuracy") ? "test" : "validation";
         List<Double> each = new ArrayList<>();
         for (Map<String, Object> r : runs) {
-            each.add(accuracyOr(r, "test_accuracy"));
+            each.add(number(r, "test_accuracy"));
         }
         double mean = each.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double var = each.stream().mapToDouble(a -> (a - mean) * (a - mean)).sum() / Math.max(1, each.size() - 1);
@@ -312,7 +312,6 @@ public final class ScalingBenchmark implements Callable<Integer> {
         conf.put("spark.cores.max", Integer.toString(executors));
         conf.put("spark.executor.cores", "1");
         conf.put("spark.task.cpus", "1");
-        conf.put("spark.executorEnv.OMP_NUM_THREADS", "1");
         return conf;
     }
 

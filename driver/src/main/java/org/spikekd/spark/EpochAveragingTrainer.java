@@ -13,8 +13,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.averaging.RunningStatistics;
 import org.spikekd.config.JobConfig;
-import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.config.JobSettings;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.distill.TeacherTargets;
 import org.spikekd.train.EpochTrainer;
@@ -127,7 +127,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         long examples = 0;
         double lossSum = 0;
         double syncSeconds = 0;
-        double coresSum = 0;
+        double cpuSeconds = 0;
+        double taskSeconds = 0;
         long epochStart = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
             long roundStart = System.nanoTime();
@@ -154,12 +155,13 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             examples += result.examples;
             lossSum += result.lossSum;
             syncSeconds += (System.nanoTime() - roundStart) / 1e9 - result.maxTaskSeconds;
-            coresSum += result.coresSum;
+            cpuSeconds += result.cpuSeconds;
+            taskSeconds += result.taskSeconds;
         }
         // cores per task: meaningful where each executor runs one task at a time (a cluster); in one
         // JVM running several tasks it counts the JVM's cores once per task
         return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount,
-                coresSum / ((double) rounds * partitionCount));
+                cpuSeconds / taskSeconds);
     }
 
     /** How often training partitions were read from the file system so far (cached: once each). */

@@ -18,15 +18,17 @@ final class RoundResult implements Serializable {
     long examples;
     double lossSum;
     double maxTaskSeconds;
-    /** Sum over tasks of their cores kept busy (executor JVM CPU seconds over task seconds). */
-    double coresSum;
+    /** Sums over tasks of their executor JVM's CPU seconds and of their own seconds. */
+    double cpuSeconds;
+    double taskSeconds;
 
     RoundResult add(ModelState trained, PartitionTrainer.Outcome outcome) {
         average.add(trained, outcome.examples);
         examples += outcome.examples;
         lossSum += outcome.lossSum;
         maxTaskSeconds = Math.max(maxTaskSeconds, outcome.seconds);
-        coresSum += outcome.cores();
+        cpuSeconds += outcome.processCpuSeconds;
+        taskSeconds += outcome.seconds;
         return this;
     }
 
@@ -35,7 +37,8 @@ final class RoundResult implements Serializable {
         examples += other.examples;
         lossSum += other.lossSum;
         maxTaskSeconds = Math.max(maxTaskSeconds, other.maxTaskSeconds);
-        coresSum += other.coresSum;
+        cpuSeconds += other.cpuSeconds;
+        taskSeconds += other.taskSeconds;
         return this;
     }
 }
