@@ -197,12 +197,14 @@ public final class ScalingBenchmark implements Callable<Integer> {
         double seconds = 0;
         double sync = 0;
         double cores = 0;
+        double setup = 0;
         List<Map<String, Object>> perEpoch = new ArrayList<>();
         for (Map<String, Object> epoch : r.epochs) {
             double t = ((Number) epoch.get("train_seconds")).doubleValue();
             examples += ((Number) epoch.get("samples_per_second")).doubleValue() * t;
             seconds += t;
             sync += ((Number) epoch.get("sync_seconds")).doubleValue();
+            setup += epoch.get("setup_seconds") instanceof Number n ? n.doubleValue() : 0;
             cores += ((Number) epoch.get("cores_per_task")).doubleValue() / r.epochs.size();
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("epoch", epoch.get("epoch"));
@@ -219,13 +221,17 @@ public final class ScalingBenchmark implements Callable<Integer> {
         m.put("partitions", partitions);
         m.put("seed", s.seed());
         m.put("variant", v.name());
-        m.put("averaging", s.averagingEvery() == 0 ? "epoch" : "every " + s.averagingEvery() + " minibatches");
+        m.put("averaging", (s.averagingEvery() == 0 ? "epoch" : "every " + s.averagingEvery() + " minibatches")
+                + (s.warmupEpochs() == 0 ? "" : ", every " + s.warmupAveragingEvery() + " in the first "
+                        + s.warmupEpochs() + " epoch(s)"));
         m.put("outer_optimizer", partitions > 1 ? OuterOptimizer.of(s, partitions).toString() : "none (one partition)");
         m.put("learning_rate_per_copy", s.learningRate() * s.learningRateScale(partitions));
         m.put("epochs", r.epochs.size());
         m.put("samples_per_s", examples / seconds);
         m.put("train_seconds", seconds);
         m.put("sync_fraction", sync / seconds);
+        // once per run, before the first round: the student built and the teacher restored on each executor
+        m.put("setup_seconds", setup);
         m.put("cores_per_executor", cores);
         m.put(split + "_accuracy", r.test.accuracy);
         m.put("per_epoch", perEpoch);

@@ -7,6 +7,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -32,7 +33,8 @@ import org.spikekd.train.TrainingJob;
  * in {@link PartitionTrainer}); the copies come back as one example-weighted sum, added up in a
  * tree, and from their mean the driver's {@link OuterOptimizer} makes the state of the next round
  * (the mean itself under plain averaging). One round per epoch by default, or one every
- * {@code spark.averaging-every} minibatches. Each task's native and SpikeKD kernels run on the
+ * {@code spark.averaging-every} minibatches, and every {@code spark.warmup.averaging-every} in the
+ * first {@code spark.warmup.epochs} epochs (post-local SGD). Each task's native and SpikeKD kernels run on the
  * task's own cores ({@link ThreadBudget}).
  *
  * <p>A failed task is retried by Spark; since each pass is seeded by (seed, epoch, partition), the
@@ -97,12 +99,18 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         }
         // one partition averages nothing: its round's result is adopted, as local training would
         outer = partitionCount > 1 ? OuterOptimizer.of(s, partitionCount) : new OuterOptimizer(OuterOptimizer.Kind.NONE, 1, 0);
-        job.progress.line(String.format("averaging: %s every %s; learning rate %s per copy; %d thread%s per task",
-                outer, s.averagingEvery() == 0 ? "epoch" : s.averagingEvery() + " minibatches",
+        job.progress.line(String.format("averaging: %s every %s%s; learning rate %s per copy; %d thread%s per task",
+                outer, every(s.averagingEvery()),
+                s.warmupEpochs() == 0 ? "" : String.format(" (every %s in the first %d epoch%s)",
+                        every(s.warmupAveragingEvery()), s.warmupEpochs(), s.warmupEpochs() == 1 ? "" : "s"),
                 s.learningRate() * rateScale, threadsPerTask, threadsPerTask == 1 ? "" : "s"));
         if (job.teacher != null) {
             teacher = ExecutorModels.broadcast(sc, job.teacher);
         }
+    }
+
+    private static String every(int minibatches) {
+        return minibatches == 0 ? "epoch" : minibatches == 1 ? "minibatch" : minibatches + " minibatches";
     }
 
     @Override
@@ -117,10 +125,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
 
     @Override
     public EpochStats trainEpoch(ComputationGraph net, int epoch) {
-        if (studentArchitecture == null) {
-            studentArchitecture = sc.broadcast(net.getConfiguration().toJson());
-        }
-        int every = job.settings.averagingEvery();
+        double setupSeconds = studentArchitecture == null ? readyExecutors(net) : 0;
+        int every = job.settings.averagingEvery(epoch);
         int rounds = every == 0 ? 1 : (maxBatches + every - 1) / every;
         String failure = sc.getLocalProperty(INJECT_FAILURE) != null ? sc.getLocalProperty(INJECT_FAILURE)
                 : sc.getConf().get(INJECT_FAILURE, "");
@@ -161,7 +167,23 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         // cores per task: meaningful where each executor runs one task at a time (a cluster); in one
         // JVM running several tasks it counts the JVM's cores once per task
         return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount,
-                cpuSeconds / taskSeconds);
+                cpuSeconds / taskSeconds, setupSeconds);
+    }
+
+    /**
+     * Once per run, before the first round: broadcasts the student's architecture and has every
+     * partition's executor build the student and restore the teacher, so that rounds only ship and
+     * apply states. Its seconds are the run's setup, reported apart from training and sync.
+     */
+    private double readyExecutors(ComputationGraph net) {
+        long start = System.nanoTime();
+        studentArchitecture = sc.broadcast(net.getConfiguration().toJson());
+        sc.setJobDescription("build the student" + (teacher == null ? "" : " and restore the teacher") + " on the executors");
+        partitions.foreachPartition(new ReadyTask(runKey, studentArchitecture, teacher, threadsPerTask));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        job.progress.line(String.format("executors ready: student built%s (%.1f s)",
+                teacher == null ? "" : ", teacher restored", seconds));
+        return seconds;
     }
 
     /** How often training partitions were read from the file system so far (cached: once each). */
@@ -179,6 +201,31 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         }
         if (studentArchitecture != null) {
             studentArchitecture.destroy();
+        }
+    }
+
+    /** Builds the student and restores the teacher where a partition lives, for the rounds to borrow. */
+    static final class ReadyTask implements VoidFunction<Iterator<LabeledImages>> {
+        private static final long serialVersionUID = 1L;
+        private final String runKey;
+        private final Broadcast<String> architecture;
+        private final Broadcast<byte[]> teacher;
+        private final int threads;
+
+        ReadyTask(String runKey, Broadcast<String> architecture, Broadcast<byte[]> teacher, int threads) {
+            this.runKey = runKey;
+            this.architecture = architecture;
+            this.teacher = teacher;
+            this.threads = threads;
+        }
+
+        @Override
+        public void call(Iterator<LabeledImages> partition) {
+            ThreadBudget.use(threads);
+            ExecutorModels.giveBack(runKey + "-student", ExecutorModels.borrowBuilt(runKey + "-student", architecture.value()));
+            if (teacher != null) {
+                ExecutorModels.giveBack(runKey + "-teacher", ExecutorModels.borrowRestored(runKey + "-teacher", teacher.value()));
+            }
         }
     }
 

@@ -59,6 +59,8 @@ public final class JobSettings {
         sparkMaster();
         partitions();
         averagingEvery();
+        warmupEpochs();
+        warmupAveragingEvery();
         taskMaxFailures();
         outerOptimizer();
         outerLearningRate(1);
@@ -117,6 +119,18 @@ public final class JobSettings {
     public int partitions() { return intAtLeast("spark.partitions", 0); }
 
     public int averagingEvery() { return intAtLeast("spark.averaging-every", 0); }
+
+    /**
+     * Minibatches between averaging rounds in {@code epoch} (1-based): spark.warmup.averaging-every
+     * in the first spark.warmup.epochs epochs, else spark.averaging-every; 0 = once per epoch.
+     */
+    public int averagingEvery(int epoch) {
+        return epoch <= warmupEpochs() ? warmupAveragingEvery() : averagingEvery();
+    }
+
+    public int warmupEpochs() { return intAtLeast("spark.warmup.epochs", 0); }
+
+    public int warmupAveragingEvery() { return intAtLeast("spark.warmup.averaging-every", 1); }
 
     public int taskMaxFailures() { return intAtLeast("spark.task-max-failures", 1); }
 

@@ -23,9 +23,20 @@ public interface EpochTrainer extends AutoCloseable {
          * over the tasks (in one JVM, over the whole process); NaN if unknown.
          */
         public final double coresPerTask;
+        /**
+         * One-time work of the run done before this epoch's training, not counted in {@link #seconds}
+         * (on Spark: building the student and restoring the teacher on the executors); 0 after the first epoch.
+         */
+        public final double setupSeconds;
 
         public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions,
                           double coresPerTask) {
+            this(examples, lossSum, seconds, syncSeconds, partitions, coresPerTask, 0);
+        }
+
+        public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions,
+                          double coresPerTask, double setupSeconds) {
+            this.setupSeconds = setupSeconds;
             this.examples = examples;
             this.lossSum = lossSum;
             this.seconds = seconds;

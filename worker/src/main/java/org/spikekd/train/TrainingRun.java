@@ -194,6 +194,9 @@ public final class TrainingRun {
             m.put("samples_per_second", stats.examples / stats.seconds);
             m.put("train_seconds", stats.seconds);
             m.put("sync_seconds", stats.syncSeconds);
+            if (stats.setupSeconds > 0) {
+                m.put("setup_seconds", stats.setupSeconds);
+            }
             m.put("partitions", stats.partitions);
             m.put("cores_per_task", stats.coresPerTask);
             m.put("eval_seconds", trainResult.seconds + lastTest.seconds);
