@@ -52,10 +52,15 @@ public final class ScalingBenchmark implements Callable<Integer> {
     @Option(names = "--without-plain", description = "Leave out the plain-averaging runs (to compare only settings "
             + "given with --set, when plain averaging was already measured).")
     boolean withoutPlain;
+    @Option(names = "--link", paramLabel = "RATE", description = "Run the cluster's workers in network namespaces "
+            + "of their own over links limited to RATE (tc rate, e.g. 1gbit; root only; see deploy/cluster).")
+    String link;
     @Option(names = "--out", defaultValue = "bench-out/scaling", description = "Where the runs go.") Path out;
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Configuration for every run (the teacher's too).")
     List<String> overrides = new ArrayList<>();
 
+    /** The host's address on deploy/cluster's bridge (--link). */
+    private static final String LINK_HOST = "10.77.0.1";
     private final Path home = Path.of(System.getProperty("spikekd.home", "."));
     private String stamp;
 
@@ -83,6 +88,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         figures.put("epochs", epochs);
         figures.put("seeds", seeds);
         figures.put("settings", overrides);
+        figures.put("link", link == null ? "loopback" : link);
 
         System.err.println("[bench] teacher (local, 1 epoch)");
         String teacher = TrainingRun.local(job("teacher-" + stamp, "model.role=teacher", "train.epochs=1"),
@@ -198,6 +204,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         double sync = 0;
         double cores = 0;
         double setup = 0;
+        int rounds = 0;
         List<Map<String, Object>> perEpoch = new ArrayList<>();
         for (Map<String, Object> epoch : r.epochs) {
             double t = ((Number) epoch.get("train_seconds")).doubleValue();
@@ -205,6 +212,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
             seconds += t;
             sync += ((Number) epoch.get("sync_seconds")).doubleValue();
             setup += epoch.get("setup_seconds") instanceof Number n ? n.doubleValue() : 0;
+            rounds += ((Number) epoch.get("rounds")).intValue();
             cores += ((Number) epoch.get("cores_per_task")).doubleValue() / r.epochs.size();
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("epoch", epoch.get("epoch"));
@@ -212,6 +220,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
             e.put("train_seconds_so_far", seconds);
             e.put("samples_per_s", epoch.get("samples_per_second"));
             e.put("sync_seconds", epoch.get("sync_seconds"));
+            e.put("rounds", epoch.get("rounds"));
             e.put(split + "_accuracy", epoch.get(split + "_accuracy"));
             perEpoch.add(e);
         }
@@ -230,6 +239,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
         m.put("samples_per_s", examples / seconds);
         m.put("train_seconds", seconds);
         m.put("sync_fraction", sync / seconds);
+        m.put("rounds", rounds);
+        m.put("sync_seconds_per_round", sync / rounds);
         // once per run, before the first round: the student built and the teacher restored on each executor
         m.put("setup_seconds", setup);
         m.put("cores_per_executor", cores);
@@ -318,11 +329,20 @@ public final class ScalingBenchmark implements Callable<Integer> {
         conf.put("spark.cores.max", Integer.toString(executors));
         conf.put("spark.executor.cores", "1");
         conf.put("spark.task.cpus", "1");
+        if (link != null) {
+            // the executors reach the driver across the bridge deploy/cluster --link makes
+            conf.put("spark.driver.host", LINK_HOST);
+            conf.put("spark.driver.bindAddress", LINK_HOST);
+        }
         return conf;
     }
 
     private String startCluster() throws Exception {
-        String out = script("start", "--workers", "2", "--cores", "1", "--memory", "6g");
+        List<String> args = new ArrayList<>(List.of("start", "--workers", "2", "--cores", "1", "--memory", "6g"));
+        if (link != null) {
+            args.addAll(List.of("--link", link));
+        }
+        String out = script(args.toArray(new String[0]));
         java.util.regex.Matcher url = java.util.regex.Pattern.compile("spark://[^\\s]+").matcher(out);
         if (!url.find()) {
             throw new IOException("deploy/cluster start printed no master URL");

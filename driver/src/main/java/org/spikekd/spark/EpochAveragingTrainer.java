@@ -167,7 +167,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         // cores per task: meaningful where each executor runs one task at a time (a cluster); in one
         // JVM running several tasks it counts the JVM's cores once per task
         return new EpochStats(examples, lossSum, (System.nanoTime() - epochStart) / 1e9, syncSeconds, partitionCount,
-                cpuSeconds / taskSeconds, setupSeconds);
+                cpuSeconds / taskSeconds, setupSeconds, rounds);
     }
 
     /**

@@ -28,15 +28,18 @@ public interface EpochTrainer extends AutoCloseable {
          * (on Spark: building the student and restoring the teacher on the executors); 0 after the first epoch.
          */
         public final double setupSeconds;
+        /** Averaging rounds in the epoch (0 in one JVM). */
+        public final int rounds;
 
         public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions,
                           double coresPerTask) {
-            this(examples, lossSum, seconds, syncSeconds, partitions, coresPerTask, 0);
+            this(examples, lossSum, seconds, syncSeconds, partitions, coresPerTask, 0, 0);
         }
 
         public EpochStats(long examples, double lossSum, double seconds, double syncSeconds, int partitions,
-                          double coresPerTask, double setupSeconds) {
+                          double coresPerTask, double setupSeconds, int rounds) {
             this.setupSeconds = setupSeconds;
+            this.rounds = rounds;
             this.examples = examples;
             this.lossSum = lossSum;
             this.seconds = seconds;

@@ -194,6 +194,9 @@ public final class TrainingRun {
             m.put("samples_per_second", stats.examples / stats.seconds);
             m.put("train_seconds", stats.seconds);
             m.put("sync_seconds", stats.syncSeconds);
+            if (stats.rounds > 0) {
+                m.put("rounds", stats.rounds);
+            }
             if (stats.setupSeconds > 0) {
                 m.put("setup_seconds", stats.setupSeconds);
             }
