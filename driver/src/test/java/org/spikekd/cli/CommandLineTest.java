@@ -113,4 +113,44 @@ public class CommandLineTest {
         assertEquals(1, o.exitCode(), o.err());
         assertTrue(o.err().contains(missing.toString()), o.err());
     }
+
+    @Test
+    void benchAccuracyOverSeedsPairsKdWithDirectTrainingSeedBySeed() throws Exception {
+        List<String> args = new ArrayList<>(List.of("bench", "accuracy", "--seeds", "2", "--epochs", "1",
+                "--train-limit", "256", "--out", runs.toString()));
+        for (String s : List.of("data.test-limit=100", "train.train-eval-limit=50", "model.vgg.stages=[[8],[16]]",
+                "model.vgg.hidden=[32]", "encoding.time-steps=2")) {
+            args.add("--set");
+            args.add(s);
+        }
+        args.addAll(List.of("--kd-set", "distill.alpha=0.5"));
+        Outcome bench = run(args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.err());
+        JsonNode figures = bench.lastJsonLine();
+        assertEquals("test", figures.get("split").asText());
+        for (String model : List.of("teacher", "direct", "kd")) {
+            assertEquals(2, figures.get(model).get("runs").size(), model + ": one accuracy per seed");
+        }
+        JsonNode kd = figures.get("kd").get("runs");
+        JsonNode direct = figures.get("direct").get("runs");
+        JsonNode difference = figures.get("kd_minus_direct");
+        double byHand = (kd.get(0).asDouble() - direct.get(0).asDouble() + kd.get(1).asDouble() - direct.get(1).asDouble()) / 2;
+        assertEquals(byHand, difference.get("mean").asDouble(), 1e-12);
+        assertTrue(difference.get("ci95_low").asDouble() <= byHand && byHand <= difference.get("ci95_high").asDouble(),
+                "the interval holds the mean: " + difference);
+        // every seed trained its own three models, the KD students with the KD-only setting
+        JsonNode each = figures.get("runs");
+        assertEquals(6, each.size());
+        for (JsonNode r : each) {
+            Path config = Path.of(r.get("run_directory").asText()).resolve("config.conf");
+            String text = Files.readString(config);
+            assertTrue(text.contains("seed = " + r.get("seed").asInt()) || text.contains("seed=" + r.get("seed").asInt()),
+                    "trained with its own seed: " + config);
+            boolean alpha = text.replace(" ", "").contains("alpha=0.5");
+            assertEquals(r.get("model").asText().equals("kd"), alpha, "--kd-set applies to the KD students only: " + config);
+        }
+        Outcome noSeeds = run("bench", "accuracy", "--seeds", "0", "--out", runs.toString());
+        assertEquals(1, noSeeds.exitCode());
+        assertTrue(noSeeds.err().contains("--seeds"), noSeeds.err());
+    }
 }
