@@ -18,6 +18,7 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.spark.EpochAveragingTrainer;
 import org.spikekd.spark.SparkContexts;
+import org.spikekd.study.SeedStatistics;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.Progress;
 import org.spikekd.train.TrainingRun;
@@ -44,6 +45,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
     @Option(names = "--train-limit", defaultValue = "10000", description = "Training examples.") int trainLimit;
     @Option(names = "--test-limit", defaultValue = "2000") int testLimit;
     @Option(names = "--seeds", defaultValue = "2", description = "Seeds per configuration (train.seed 1..N).") int seeds;
+    @Option(names = "--first-seed", defaultValue = "1",
+            description = "The first seed: seeds S..S+N-1 (runs are deterministic, so more seeds means new ones).")
+    int firstSeed;
     @Option(names = "--every", defaultValue = "20",
             description = "Minibatches between averages in the every-k run (spark.averaging-every).") int every;
     @Option(names = "--simulate", split = ",", paramLabel = "K",
@@ -110,7 +114,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         for (int k : simulate) {
             for (Variant v : k == 1 || withoutPlain ? List.of(DEFAULTS) : List.of(PLAIN, DEFAULTS)) {
                 List<Map<String, Object>> runs = new ArrayList<>();
-                for (int seed = 1; seed <= seeds; seed++) {
+                for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
                     System.err.printf("[bench] simulated: %d partitions, %s averaging, seed %d%n", k, v.name(), seed);
                     JobConfig job = variant(student, v, seed, "spark.partitions=" + k,
                             "run.name=simulated-k" + k + "-" + v.name() + "-seed" + seed + "-" + stamp);
@@ -133,7 +137,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         String master = startCluster();
         List<Map<String, Object>> runs = new ArrayList<>();
         try {
-            for (int seed = 1; seed <= seeds; seed++) {
+            for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
                 for (int executors = 1; executors <= 2; executors++) {
                     for (Variant v : executors == 1 ? List.of(DEFAULTS) : List.of(DEFAULTS, PLAIN, everyK())) {
                         System.err.printf("[bench] cluster: %d one-core executor(s), %s averaging, seed %d%n",
@@ -156,6 +160,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
         List<Map<String, Object>> two = select(runs, 2, DEFAULTS.name());
         figures.put("speedup_2_over_1", mean(two, "samples_per_s") / mean(one, "samples_per_s"));
         figures.put("accuracy_gap_points", 100 * (mean(one, "test_accuracy") - mean(two, "test_accuracy")));
+        // one executor minus two, seed by seed (same seeds, same data): the gap with its interval
+        figures.put("accuracy_gap", SeedStatistics.paired(accuracies(one), accuracies(two)).interval());
         Map<String, Object> byVariant = new LinkedHashMap<>();
         for (Variant v : List.of(DEFAULTS, PLAIN, everyK())) {
             List<Map<String, Object>> r = select(runs, 2, v.name());
@@ -286,18 +292,18 @@ public final class ScalingBenchmark implements Callable<Integer> {
         return ((Number) v).doubleValue();
     }
 
+    /** Each run's accuracy (of whichever split was evaluated), in run order. */
+    private static List<Double> accuracies(List<Map<String, Object>> runs) {
+        return runs.stream().map(r -> number(r, "test_accuracy")).toList();
+    }
+
     /** Mean, sample standard deviation and each seed's accuracy of {@code runs}. */
     private static void putAccuracy(Map<String, Object> into, List<Map<String, Object>> runs) {
         String split = runs.get(0).containsKey("test_accuracy") ? "test" : "validation";
-        List<Double> each = new ArrayList<>();
-        for (Map<String, Object> r : runs) {
-            each.add(number(r, "test_accuracy"));
-        }
-        double mean = each.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        double var = each.stream().mapToDouble(a -> (a - mean) * (a - mean)).sum() / Math.max(1, each.size() - 1);
-        into.put(split + "_accuracy", mean);
-        into.put(split + "_accuracy_std", Math.sqrt(var));
-        into.put(split + "_accuracy_runs", each);
+        SeedStatistics each = SeedStatistics.of(accuracies(runs));
+        into.put(split + "_accuracy", each.mean());
+        into.put(split + "_accuracy_std", each.std());
+        into.put(split + "_accuracy_runs", accuracies(runs));
     }
 
     private static String summary(Map<String, Object> run) {
