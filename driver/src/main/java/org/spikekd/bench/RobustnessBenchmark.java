@@ -14,13 +14,16 @@ import org.spikekd.spark.SparkContexts;
 import org.spikekd.study.StudiedModel;
 import org.spikekd.study.Study;
 import org.spikekd.study.StudyReport;
+import org.spikekd.study.SeedStatistics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * Xu et al.'s robustness claim on Fashion-MNIST: teacher, direct student and KD student under every
- * kind of noise at several levels, and the students at T = 1..16.
+ * kind of noise at several levels, and the students at T = 1..16. With {@code --seeds N} every model
+ * is trained with N seeds, and the KD student's advantage under each kind of noise is a paired
+ * difference seed by seed, with its 95% t-interval.
  */
 @Command(name = "robustness", mixinStandardHelpOptions = true,
         description = "Teacher, direct and KD student accuracy under seven kinds of noise at several levels, and the "
@@ -41,46 +44,107 @@ public final class RobustnessBenchmark implements Callable<Integer> {
 
     @Option(names = "--noise-seed", defaultValue = "0") long noiseSeed;
 
-    @Option(names = "--out", defaultValue = "bench-out/robustness", description = "The evaluation directory written.")
+    @Option(names = "--seeds", defaultValue = "1",
+            description = "Train the models with seeds 1..N (train.seed) and report each figure's mean and 95% interval "
+                    + "over them; 1 = the configuration's own seed (default ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--out", defaultValue = "bench-out/robustness",
+            description = "The evaluation directory written (with --seeds N: one per seed, seed-1 ...).")
     Path out;
+
+    /** One seed's three models, evaluated. */
+    private record SeedResult(int seed, StudyModels.Trio models, StudyReport report) {}
 
     @Override
     public Integer call() throws Exception {
-        models.prepare(true);
-        List<StudiedModel> studied = List.of(StudiedModel.load("teacher=" + models.teacher),
-                StudiedModel.load("direct=" + models.direct), StudiedModel.load("kd=" + models.kd));
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        }
+        if (seeds > 1 && models.studentGiven()) {
+            throw new IllegalArgumentException("--seeds " + seeds + " trains each student once per seed: leave out "
+                    + "--direct and --kd (a model file has one seed), or use --seeds 1");
+        }
         List<Corruption> corruptions = new ArrayList<>();
         for (String n : NOISE) {
             corruptions.addAll(Corruption.parse(n, noiseSeed));
         }
+        List<SeedResult> results = new ArrayList<>();
+        for (int i = 1; i <= seeds; i++) {
+            int seed = seeds == 1 ? 0 : i;
+            StudyModels.Trio trio = models.forSeed(seed, true);
+            // the time-step study is the first seed's only: it measures T, not the seed's luck
+            results.add(new SeedResult(seed, trio, study(trio, corruptions, i == 1 ? Study.parseTimeSteps(timeSteps) : new int[0],
+                    seeds == 1 ? out : out.resolve("seed-" + seed))));
+        }
+        BenchmarkOutput.print(figures(results, corruptions));
+        return 0;
+    }
+
+    private StudyReport study(StudyModels.Trio trio, List<Corruption> corruptions, int[] steps, Path into) throws Exception {
+        List<StudiedModel> studied = List.of(StudiedModel.load("teacher=" + trio.teacher()),
+                StudiedModel.load("direct=" + trio.direct()), StudiedModel.load("kd=" + trio.kd()));
         JobConfig job = studied.get(0).file.config.with("data.test-limit=" + limit).with("data.eval-split=test");
         JobSettings settings = new JobSettings(job);
         StudyReport report;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD bench robustness")) {
             report = new Study(sc, job, SparkContexts.partitions(sc, settings.partitions()), 500)
-                    .run(studied, corruptions, Study.parseTimeSteps(timeSteps), System.err);
+                    .run(studied, corruptions, steps, System.err);
         }
         report.printTables(System.err);
-        report.writeTo(out);
+        report.writeTo(into);
+        return report;
+    }
+
+    private Map<String, Object> figures(List<SeedResult> results, List<Corruption> corruptions) {
+        StudyReport first = results.get(0).report();
         Map<String, Object> figures = BenchmarkOutput.begin("robustness");
-        figures.put("examples", report.toMap().get("examples"));
-        figures.put("models", Map.of("teacher", models.teacher, "direct", models.direct, "kd", models.kd));
+        figures.put("examples", first.toMap().get("examples"));
+        figures.put("seeds", results.stream().map(SeedResult::seed).toList());
+        figures.put("models", results.stream().map(r -> Map.of("seed", r.seed(), "teacher", r.models().teacher(),
+                "direct", r.models().direct(), "kd", r.models().kd())).toList());
         Map<String, Object> clean = new LinkedHashMap<>();
         Map<String, Object> drops = new LinkedHashMap<>();
-        for (StudiedModel m : studied) {
-            clean.put(m.name, report.accuracy(m.name, Corruption.none()));
-            drops.put(m.name, meanDrop(report, m.name, corruptions));
+        for (String model : MODELS) {
+            clean.put(model, SeedStatistics.of(each(results, r -> r.accuracy(model, Corruption.none()))).summary());
+            drops.put(model, SeedStatistics.of(each(results, r -> meanDrop(r, model, corruptions))).interval());
         }
         figures.put("clean_accuracy", clean);
         figures.put("mean_accuracy_drop_under_noise", drops);
-        figures.put("kd_minus_direct_under_noise", meanAccuracy(report, "kd", corruptions) - meanAccuracy(report, "direct", corruptions));
-        figures.put("by_kind", byKind(report, studied, corruptions));
-        figures.put("time_steps", report.timeStepRows().stream().map(r -> Map.of("model", r.get("model"),
+        // paired seed by seed: the KD and the direct student of a seed share its data order
+        figures.put("kd_minus_direct_under_noise", SeedStatistics.paired(
+                each(results, r -> meanAccuracy(r, "kd", corruptions)),
+                each(results, r -> meanAccuracy(r, "direct", corruptions))).interval());
+        Map<String, Object> byKind = new LinkedHashMap<>();
+        for (String kind : corruptions.stream().map(c -> c.kind.id).distinct().toList()) {
+            List<Corruption> levels = corruptions.stream().filter(c -> c.kind.id.equals(kind)).toList();
+            Map<String, Object> row = new LinkedHashMap<>();
+            for (String model : MODELS) {
+                row.put(model, SeedStatistics.of(each(results, r -> meanAccuracy(r, model, levels))).mean());
+            }
+            row.put("kd_minus_direct", SeedStatistics.paired(each(results, r -> meanAccuracy(r, "kd", levels)),
+                    each(results, r -> meanAccuracy(r, "direct", levels))).interval());
+            byKind.put(kind, row);
+        }
+        figures.put("by_kind", byKind);
+        Map<String, Object> byLevel = new LinkedHashMap<>();
+        for (Corruption c : corruptions) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            MODELS.forEach(m -> row.put(m, SeedStatistics.of(each(results, r -> r.accuracy(m, c))).mean()));
+            byLevel.put(c.toString(), row);
+        }
+        figures.put("by_level", byLevel);
+        figures.put("time_steps", first.timeStepRows().stream().map(r -> Map.of("model", r.get("model"),
                 "time_steps", r.get("time_steps"), "accuracy", r.get("accuracy"), "mean_firing_rate", r.get("mean_firing_rate"),
                 "energy_uj", r.get("energy_uj"))).toList());
         figures.put("out", out.toAbsolutePath().toString());
-        BenchmarkOutput.print(figures);
-        return 0;
+        return figures;
+    }
+
+    private static final List<String> MODELS = List.of("teacher", "direct", "kd");
+
+    private static List<Double> each(List<SeedResult> results, java.util.function.ToDoubleFunction<StudyReport> f) {
+        return results.stream().map(r -> f.applyAsDouble(r.report())).toList();
     }
 
     private static double meanAccuracy(StudyReport report, String model, List<Corruption> corruptions) {
@@ -89,15 +153,5 @@ public final class RobustnessBenchmark implements Callable<Integer> {
 
     private static double meanDrop(StudyReport report, String model, List<Corruption> corruptions) {
         return report.accuracy(model, Corruption.none()) - meanAccuracy(report, model, corruptions);
-    }
-
-    private static Map<String, Object> byKind(StudyReport report, List<StudiedModel> models, List<Corruption> corruptions) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Corruption c : corruptions) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            models.forEach(m -> row.put(m.name, report.accuracy(m.name, c)));
-            out.put(c.toString(), row);
-        }
-        return out;
     }
 }

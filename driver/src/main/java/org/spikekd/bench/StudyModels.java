@@ -36,23 +36,42 @@ final class StudyModels {
     @Option(names = "--runs", defaultValue = "bench-out/study", description = "Where networks trained here go.")
     Path runs;
 
+    /** Model files of one seed's teacher, direct student (null if not needed) and KD student. */
+    record Trio(String teacher, String direct, String kd) {}
+
     /** Trains whichever of the three was not given; afterwards all three fields name model files. */
     void prepare(boolean needDirect) throws Exception {
-        String stamp = BenchmarkOutput.stamp();
-        if (teacher == null) {
-            teacher = train("teacher-" + stamp, "model.role=teacher");
-        }
-        if (direct == null && needDirect) {
-            direct = train("direct-" + stamp, "model.role=student");
-        }
-        if (kd == null) {
-            kd = train("kd-" + stamp, "model.role=student", "distill.teacher=\"" + teacher + "\"");
-        }
+        Trio trio = forSeed(0, needDirect);
+        teacher = trio.teacher();
+        direct = trio.direct();
+        kd = trio.kd();
     }
 
-    private String train(String name, String... settings) throws Exception {
+    /**
+     * The three models of {@code train.seed = seed} (0: the configuration's own seed): those given
+     * as files, the others trained here with that seed (the KD student from this trio's teacher).
+     */
+    Trio forSeed(int seed, boolean needDirect) throws Exception {
+        String stamp = BenchmarkOutput.stamp() + (seed == 0 ? "" : "-seed" + seed);
+        String seedSetting = seed == 0 ? null : "train.seed=" + seed;
+        String t = teacher != null ? teacher : train("teacher-" + stamp, seedSetting, "model.role=teacher");
+        String d = direct != null || !needDirect ? direct : train("direct-" + stamp, seedSetting, "model.role=student");
+        String k = kd != null ? kd
+                : train("kd-" + stamp, seedSetting, "model.role=student", "distill.teacher=\"" + t + "\"");
+        return new Trio(t, d, k);
+    }
+
+    /** Whether a student was given as a file: it has one seed, so a study over seeds cannot use it. */
+    boolean studentGiven() {
+        return direct != null || kd != null;
+    }
+
+    private String train(String name, String seedSetting, String... settings) throws Exception {
         List<String> all = new ArrayList<>(List.of("data.train-limit=" + trainLimit, "train.epochs=" + epochs));
         all.addAll(overrides);
+        if (seedSetting != null) {
+            all.add(seedSetting);
+        }
         all.add("run.dir=\"" + runs + "\"");
         all.add("run.name=" + name);
         all.addAll(List.of(settings));

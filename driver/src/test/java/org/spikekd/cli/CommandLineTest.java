@@ -153,4 +153,41 @@ public class CommandLineTest {
         assertEquals(1, noSeeds.exitCode());
         assertTrue(noSeeds.err().contains("--seeds"), noSeeds.err());
     }
+
+    @Test
+    void benchRobustnessOverSeedsGivesPairedDifferencesPerKindOfNoise() throws Exception {
+        List<String> args = new ArrayList<>(List.of("bench", "robustness", "--seeds", "2", "--epochs", "1",
+                "--train-limit", "256", "--limit", "100", "--time-steps", "1-2", "--runs", runs.resolve("models").toString(),
+                "--out", runs.resolve("study").toString()));
+        for (String s : List.of("train.train-eval-limit=50", "data.test-limit=100", "model.vgg.stages=[[8],[16]]",
+                "model.vgg.hidden=[32]", "encoding.time-steps=2")) {
+            args.add("--set");
+            args.add(s);
+        }
+        Outcome bench = run(args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.err());
+        JsonNode figures = bench.lastJsonLine();
+        assertEquals(2, figures.get("seeds").size());
+        assertEquals(2, figures.get("clean_accuracy").get("kd").get("runs").size());
+        // the paired mean under noise is the mean over every level of KD's accuracy minus direct's
+        JsonNode levels = figures.get("by_level");
+        double sum = 0;
+        int n = 0;
+        for (var it = levels.fields(); it.hasNext(); n++) {
+            JsonNode row = it.next().getValue();
+            sum += row.get("kd").asDouble() - row.get("direct").asDouble();
+        }
+        assertEquals(26, n, "seven kinds of noise, 26 levels");
+        JsonNode underNoise = figures.get("kd_minus_direct_under_noise");
+        assertEquals(sum / n, underNoise.get("mean").asDouble(), 1e-9);
+        assertTrue(underNoise.get("ci95_low").asDouble() <= underNoise.get("mean").asDouble());
+        JsonNode gaussian = figures.get("by_kind").get("gaussian").get("kd_minus_direct");
+        assertEquals(2, gaussian.get("runs").size(), "one paired difference per seed: " + gaussian);
+        for (String seed : List.of("seed-1", "seed-2")) {
+            assertTrue(Files.isRegularFile(runs.resolve("study").resolve(seed).resolve("robustness.csv")), seed);
+        }
+        Outcome given = run("bench", "robustness", "--seeds", "2", "--kd", "no-such.zip");
+        assertEquals(1, given.exitCode());
+        assertTrue(given.err().contains("--kd"), given.err());
+    }
 }
