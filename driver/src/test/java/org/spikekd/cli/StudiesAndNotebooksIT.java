@@ -22,7 +22,7 @@ import org.spikekd.cli.CommandLineTest.Outcome;
  * The studies end to end, as a user runs them: a teacher, a direct and a KD student trained by
  * {@code train}; {@code evaluate} comparing them under noise and at T = 1..8 into an evaluation
  * directory; {@code convert} and the converted network at T = 8..64; {@code diagnose gradients};
- * a small {@code sweep}. Then every notebook in notebooks/ is executed headless on those results
+ * a small {@code sweep}; {@code bench accuracy} and {@code bench robustness} over two seeds. Then every notebook in notebooks/ is executed headless on those results
  * ({@code jupyter nbconvert --execute}) and must run every cell and draw its figures.
  */
 class StudiesAndNotebooksIT {
@@ -117,6 +117,10 @@ class StudiesAndNotebooksIT {
         assertEquals(1, badSteps.exitCode());
         assertTrue(badSteps.err().contains("--time-steps"), badSteps.err());
 
+        // KD against direct training over seeds, clean and under noise
+        Path accuracy = accuracyOverSeeds();
+        Path robustness = robustnessOverSeeds(teacher);
+
         Map<String, String> env = new HashMap<>();
         env.put("SPIKEKD_HOME", ROOT.toString());
         env.put("SPIKEKD_RUNS", dir.resolve("runs").toString());
@@ -124,7 +128,92 @@ class StudiesAndNotebooksIT {
         env.put("SPIKEKD_CONVERSION", conversion.toString());
         env.put("SPIKEKD_GRADIENTS", gradients.toString());
         env.put("SPIKEKD_SWEEP", dir.resolve("sweep").toString());
+        env.put("SPIKEKD_ACCURACY", accuracy.toString());
+        env.put("SPIKEKD_ROBUSTNESS_SEEDS", robustness.toString());
         executeNotebooks(env);
+    }
+
+    /** Small-model settings for the benchmarks below, as --set options. */
+    private static List<String> tiny(String... more) {
+        List<String> args = new ArrayList<>();
+        for (String s : List.of("data.path=" + FASHION, "train.train-eval-limit=50", "data.test-limit=100",
+                "model.vgg.stages=[[8],[16]]", "model.vgg.hidden=[32]", "encoding.time-steps=2", "train.log-every=1000")) {
+            args.add("--set");
+            args.add(s);
+        }
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    /** bench accuracy --seeds 2: the paired difference adds up; its JSON line saved for the notebook. */
+    private Path accuracyOverSeeds() throws Exception {
+        List<String> args = new ArrayList<>(List.of("bench", "accuracy", "--seeds", "2", "--epochs", "1",
+                "--train-limit", "256", "--out", dir.resolve("accuracy").toString()));
+        args.addAll(tiny("--kd-set", "distill.alpha=0.5"));
+        Outcome bench = CommandLineTest.run(args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.err());
+        JsonNode figures = bench.lastJsonLine();
+        assertEquals("test", figures.get("split").asText());
+        for (String model : List.of("teacher", "direct", "kd")) {
+            assertEquals(2, figures.get(model).get("runs").size(), model + ": one accuracy per seed");
+        }
+        JsonNode kd = figures.get("kd").get("runs");
+        JsonNode direct = figures.get("direct").get("runs");
+        JsonNode difference = figures.get("kd_minus_direct");
+        double byHand = (kd.get(0).asDouble() - direct.get(0).asDouble() + kd.get(1).asDouble() - direct.get(1).asDouble()) / 2;
+        assertEquals(byHand, difference.get("mean").asDouble(), 1e-12);
+        assertTrue(difference.get("ci95_low").asDouble() <= byHand && byHand <= difference.get("ci95_high").asDouble(),
+                "the interval holds the mean: " + difference);
+        // every seed trained its own three models, the KD students with the KD-only setting
+        JsonNode each = figures.get("runs");
+        assertEquals(6, each.size());
+        for (JsonNode r : each) {
+            Path config = Path.of(r.get("run_directory").asText()).resolve("config.conf");
+            String text = Files.readString(config).replace(" ", "");
+            assertTrue(text.contains("seed=" + r.get("seed").asInt() + "\n"), "trained with its own seed: " + config);
+            assertEquals(r.get("model").asText().equals("kd"), text.contains("alpha=0.5"),
+                    "--kd-set applies to the KD students only: " + config);
+        }
+        Outcome noSeeds = CommandLineTest.run("bench", "accuracy", "--seeds", "0");
+        assertEquals(1, noSeeds.exitCode());
+        assertTrue(noSeeds.err().contains("--seeds"), noSeeds.err());
+        Path saved = dir.resolve("accuracy.json");
+        Files.writeString(saved, bench.out());
+        return saved;
+    }
+
+    /** bench robustness --seeds 2 from one teacher: paired differences per noise kind; saved for the notebook. */
+    private Path robustnessOverSeeds(String teacher) throws Exception {
+        List<String> args = new ArrayList<>(List.of("bench", "robustness", "--seeds", "2", "--teacher", teacher,
+                "--epochs", "1", "--train-limit", "256", "--limit", "100", "--time-steps", "1-2",
+                "--runs", dir.resolve("robustness-models").toString(), "--out", dir.resolve("robustness").toString()));
+        args.addAll(tiny());
+        Outcome bench = CommandLineTest.run(args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.err());
+        JsonNode figures = bench.lastJsonLine();
+        assertEquals(2, figures.get("seeds").size());
+        assertEquals(2, figures.get("clean_accuracy").get("kd").get("runs").size());
+        // the paired mean under noise is the mean over every level of KD's accuracy minus direct's
+        double sum = 0;
+        int n = 0;
+        for (var it = figures.get("by_level").fields(); it.hasNext(); n++) {
+            JsonNode row = it.next().getValue();
+            sum += row.get("kd").asDouble() - row.get("direct").asDouble();
+        }
+        assertEquals(26, n, "seven kinds of noise, 26 levels");
+        JsonNode underNoise = figures.get("kd_minus_direct_under_noise");
+        assertEquals(sum / n, underNoise.get("mean").asDouble(), 1e-9);
+        assertTrue(underNoise.get("ci95_low").asDouble() <= underNoise.get("mean").asDouble());
+        assertEquals(2, figures.get("by_kind").get("gaussian").get("kd_minus_direct").get("runs").size());
+        for (String seed : List.of("seed-1", "seed-2")) {
+            assertTrue(Files.isRegularFile(dir.resolve("robustness").resolve(seed).resolve("robustness.csv")), seed);
+        }
+        Outcome given = CommandLineTest.run("bench", "robustness", "--seeds", "2", "--kd", "no-such.zip");
+        assertEquals(1, given.exitCode());
+        assertTrue(given.err().contains("--kd"), given.err());
+        Path saved = dir.resolve("robustness-seeds.json");
+        Files.writeString(saved, bench.out());
+        return saved;
     }
 
     private void executeNotebooks(Map<String, String> env) throws Exception {
