@@ -46,7 +46,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "2000") int testLimit;
     @Option(names = "--seeds", defaultValue = "2", description = "Seeds per configuration (train.seed 1..N).") int seeds;
     @Option(names = "--first-seed", defaultValue = "1",
-            description = "The first seed: seeds S..S+N-1 (runs are deterministic, so more seeds means new ones).")
+            description = "The first seed: seeds S..S+N-1 (to add new seeds to an earlier measurement).")
     int firstSeed;
     @Option(names = "--every", defaultValue = "20",
             description = "Minibatches between averages in the every-k run (spark.averaging-every).") int every;
