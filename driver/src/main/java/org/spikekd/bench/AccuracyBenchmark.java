@@ -61,7 +61,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         List<Double> directs = new ArrayList<>();
         List<Double> kds = new ArrayList<>();
         List<Map<String, Object>> runs = new ArrayList<>();
-        String split = null;
+        String split = new JobSettings(JobConfig.load(null, overrides)).evalSplit();
         for (int seed = 1; seed <= seeds; seed++) {
             String teacherPath = teacherModel;
             if (teacherPath == null) {
@@ -81,7 +81,6 @@ public final class AccuracyBenchmark implements Callable<Integer> {
             TrainingRun.Result kd = run("kd", seed, stamp, k);
             kds.add(kd.test.accuracy);
             runs.add(figures("kd", seed, kd));
-            split = new JobSettings(JobConfig.load(null, overrides)).evalSplit();
             System.err.printf("[bench] seed %d: teacher %s, direct %.4f, KD %.4f (%s split)%n", seed,
                     teachers.isEmpty() ? "given" : String.format("%.4f", teachers.get(teachers.size() - 1)),
                     direct.test.accuracy, kd.test.accuracy, split);

@@ -300,10 +300,11 @@ public final class ScalingBenchmark implements Callable<Integer> {
     /** Mean, sample standard deviation and each seed's accuracy of {@code runs}. */
     private static void putAccuracy(Map<String, Object> into, List<Map<String, Object>> runs) {
         String split = runs.get(0).containsKey("test_accuracy") ? "test" : "validation";
-        SeedStatistics each = SeedStatistics.of(accuracies(runs));
-        into.put(split + "_accuracy", each.mean());
-        into.put(split + "_accuracy_std", each.std());
-        into.put(split + "_accuracy_runs", accuracies(runs));
+        List<Double> each = accuracies(runs);
+        SeedStatistics statistics = SeedStatistics.of(each);
+        into.put(split + "_accuracy", statistics.mean());
+        into.put(split + "_accuracy_std", statistics.std());
+        into.put(split + "_accuracy_runs", each);
     }
 
     private static String summary(Map<String, Object> run) {
