@@ -28,7 +28,10 @@ import picocli.CommandLine.Option;
 public final class AccuracyBenchmark implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "2", description = "Epochs of each student.") int epochs;
     @Option(names = "--teacher-epochs", description = "Epochs of the teacher; default: --epochs.") Integer teacherEpochs;
-    @Option(names = "--seeds", defaultValue = "1", description = "Seeds (train.seed 1..N) of every model.") int seeds;
+    @Option(names = "--seeds", defaultValue = "1", description = "How many seeds of every model.") int seeds;
+    @Option(names = "--first-seed", defaultValue = "1",
+            description = "The first seed (train.seed); seeds run from it upwards, so more seeds can be added later.")
+    int firstSeed;
     @Option(names = "--train-limit", defaultValue = "0",
             description = "Training examples of every model; 0 = the whole training split.") int trainLimit;
     @Option(names = "--out", defaultValue = "bench-out/accuracy", description = "Where the runs go.") Path out;
@@ -48,10 +51,14 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         if (seeds < 1) {
             throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
         }
+        if (firstSeed < 1) {
+            throw new IllegalArgumentException("--first-seed must be at least 1 (seed 0 is the configuration's own), got " + firstSeed);
+        }
         Files.createDirectories(out);
         String stamp = BenchmarkOutput.stamp();
         Map<String, Object> figures = BenchmarkOutput.begin("accuracy");
         figures.put("seeds", seeds);
+        figures.put("first_seed", firstSeed);
         figures.put("epochs", epochs);
         figures.put("train_examples", trainLimit == 0 ? "all" : trainLimit);
         figures.put("settings", overrides);
@@ -62,7 +69,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         List<Double> kds = new ArrayList<>();
         List<Map<String, Object>> runs = new ArrayList<>();
         String split = new JobSettings(JobConfig.load(null, overrides)).evalSplit();
-        for (int seed = 1; seed <= seeds; seed++) {
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
             String teacherPath = teacherModel;
             if (teacherPath == null) {
                 List<String> t = new ArrayList<>(teacherOverrides);
