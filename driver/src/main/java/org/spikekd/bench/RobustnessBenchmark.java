@@ -101,6 +101,12 @@ public final class RobustnessBenchmark implements Callable<Integer> {
         Map<String, Object> figures = BenchmarkOutput.begin("robustness");
         figures.put("examples", first.toMap().get("examples"));
         figures.put("seeds", results.stream().map(SeedResult::seed).toList());
+        figures.put("epochs", models.epochs);
+        figures.put("teacher_epochs", models.teacherEpochs != null ? models.teacherEpochs : models.epochs);
+        figures.put("train_examples", models.trainLimit == 0 ? "all" : models.trainLimit);
+        figures.put("settings", models.overrides);
+        figures.put("teacher_settings", models.teacherOverrides);
+        figures.put("kd_settings", models.kdOverrides);
         figures.put("models", results.stream().map(r -> Map.of("seed", r.seed(), "teacher", r.models().teacher(),
                 "direct", r.models().direct(), "kd", r.models().kd())).toList());
         Map<String, Object> clean = new LinkedHashMap<>();

@@ -26,12 +26,22 @@ final class StudyModels {
     @Option(names = "--epochs", defaultValue = "2", description = "Epochs of each network trained here (default ${DEFAULT-VALUE}).")
     int epochs;
 
+    @Option(names = "--teacher-epochs", description = "Epochs of a teacher trained here; default: --epochs.")
+    Integer teacherEpochs;
+
     @Option(names = "--train-limit", defaultValue = "10000",
             description = "Training examples of each network trained here; 0 = all 60000 (default ${DEFAULT-VALUE}).")
     int trainLimit;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Configuration of the networks trained here.")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--teacher-set", paramLabel = "KEY=VALUE",
+            description = "Configuration of a teacher trained here only (a stronger teacher: model.arch, model.vgg.*).")
+    List<String> teacherOverrides = new ArrayList<>();
+
+    @Option(names = "--kd-set", paramLabel = "KEY=VALUE", description = "Configuration of a KD student trained here only (distill.*).")
+    List<String> kdOverrides = new ArrayList<>();
 
     @Option(names = "--runs", defaultValue = "bench-out/study", description = "Where networks trained here go.")
     Path runs;
@@ -54,10 +64,16 @@ final class StudyModels {
     Trio forSeed(int seed, boolean needDirect) throws Exception {
         String stamp = BenchmarkOutput.stamp() + (seed == 0 ? "" : "-seed" + seed);
         String seedSetting = seed == 0 ? null : "train.seed=" + seed;
-        String t = teacher != null ? teacher : train("teacher-" + stamp, seedSetting, "model.role=teacher");
-        String d = direct != null || !needDirect ? direct : train("direct-" + stamp, seedSetting, "model.role=student");
-        String k = kd != null ? kd
-                : train("kd-" + stamp, seedSetting, "model.role=student", "distill.teacher=\"" + t + "\"");
+        List<String> teacherSettings = new ArrayList<>(teacherOverrides);
+        teacherSettings.add("model.role=teacher");
+        if (teacherEpochs != null) {
+            teacherSettings.add("train.epochs=" + teacherEpochs);
+        }
+        String t = teacher != null ? teacher : train("teacher-" + stamp, seedSetting, teacherSettings);
+        String d = direct != null || !needDirect ? direct : train("direct-" + stamp, seedSetting, List.of("model.role=student"));
+        List<String> kdSettings = new ArrayList<>(List.of("model.role=student", "distill.teacher=\"" + t + "\""));
+        kdSettings.addAll(kdOverrides);
+        String k = kd != null ? kd : train("kd-" + stamp, seedSetting, kdSettings);
         return new Trio(t, d, k);
     }
 
@@ -66,7 +82,8 @@ final class StudyModels {
         return direct != null || kd != null;
     }
 
-    private String train(String name, String seedSetting, String... settings) throws Exception {
+    /** Trains one network; {@code settings} come last, so a model's own settings win over --set. */
+    private String train(String name, String seedSetting, List<String> settings) throws Exception {
         List<String> all = new ArrayList<>(List.of("data.train-limit=" + trainLimit, "train.epochs=" + epochs));
         all.addAll(overrides);
         if (seedSetting != null) {
@@ -74,7 +91,7 @@ final class StudyModels {
         }
         all.add("run.dir=\"" + runs + "\"");
         all.add("run.name=" + name);
-        all.addAll(List.of(settings));
+        all.addAll(settings);
         System.err.println("[bench] training " + name);
         return TrainCommand.train(JobConfig.load(null, all), null, Progress.toStderr(200)).model;
     }

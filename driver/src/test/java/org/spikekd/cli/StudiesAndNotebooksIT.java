@@ -147,7 +147,7 @@ class StudiesAndNotebooksIT {
 
     /** bench accuracy --seeds 2: the paired difference adds up; its JSON line saved for the notebook. */
     private Path accuracyOverSeeds() throws Exception {
-        List<String> args = new ArrayList<>(List.of("bench", "accuracy", "--seeds", "2", "--epochs", "1",
+        List<String> args = new ArrayList<>(List.of("bench", "accuracy", "--seeds", "2", "--first-seed", "2", "--epochs", "1",
                 "--train-limit", "256", "--out", dir.resolve("accuracy").toString()));
         args.addAll(tiny("--kd-set", "distill.alpha=0.5"));
         Outcome bench = CommandLineTest.run(args.toArray(String[]::new));
@@ -167,6 +167,8 @@ class StudiesAndNotebooksIT {
         // every seed trained its own three models, the KD students with the KD-only setting
         JsonNode each = figures.get("runs");
         assertEquals(6, each.size());
+        assertEquals(List.of(2, 2, 2, 3, 3, 3), java.util.stream.StreamSupport.stream(each.spliterator(), false)
+                .map(r -> r.get("seed").asInt()).toList(), "--first-seed 2: seeds 2 and 3");
         for (JsonNode r : each) {
             Path config = Path.of(r.get("run_directory").asText()).resolve("config.conf");
             String text = Files.readString(config).replace(" ", "");
@@ -187,7 +189,7 @@ class StudiesAndNotebooksIT {
         List<String> args = new ArrayList<>(List.of("bench", "robustness", "--seeds", "2", "--teacher", teacher,
                 "--epochs", "1", "--train-limit", "256", "--limit", "100", "--time-steps", "1-2",
                 "--runs", dir.resolve("robustness-models").toString(), "--out", dir.resolve("robustness").toString()));
-        args.addAll(tiny());
+        args.addAll(tiny("--kd-set", "distill.temperature=2.5"));
         Outcome bench = CommandLineTest.run(args.toArray(String[]::new));
         assertEquals(0, bench.exitCode(), bench.err());
         JsonNode figures = bench.lastJsonLine();
@@ -205,6 +207,13 @@ class StudiesAndNotebooksIT {
         assertEquals(sum / n, underNoise.get("mean").asDouble(), 1e-9);
         assertTrue(underNoise.get("ci95_low").asDouble() <= underNoise.get("mean").asDouble());
         assertEquals(2, figures.get("by_kind").get("gaussian").get("kd_minus_direct").get("runs").size());
+        for (JsonNode seedModels : figures.get("models")) {
+            for (String model : List.of("direct", "kd")) {
+                Path config = Path.of(seedModels.get(model).asText()).resolveSibling("config.conf");
+                assertEquals(model.equals("kd"), Files.readString(config).replace(" ", "").contains("temperature=2.5"),
+                        "--kd-set applies to the KD students only: " + config);
+            }
+        }
         for (String seed : List.of("seed-1", "seed-2")) {
             assertTrue(Files.isRegularFile(dir.resolve("robustness").resolve(seed).resolve("robustness.csv")), seed);
         }
