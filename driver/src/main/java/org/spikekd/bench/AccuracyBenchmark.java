@@ -124,6 +124,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         m.put("accuracy", r.test.accuracy);
         m.put("epochs", r.epochs);
         m.put("run_directory", r.runDirectory);
+        m.put("model_file", r.model);
         if (!r.test.firingRates.isEmpty()) {
             m.put("mean_firing_rate", r.test.meanFiringRate());
             m.put("energy_uj", r.energy.microjoules());

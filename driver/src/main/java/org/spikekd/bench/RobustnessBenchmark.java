@@ -49,6 +49,11 @@ public final class RobustnessBenchmark implements Callable<Integer> {
                     + "over them; 1 = the configuration's own seed (default ${DEFAULT-VALUE}).")
     int seeds;
 
+    @Option(names = "--from-accuracy", paramLabel = "FILE",
+            description = "Study the models a `bench accuracy` run trained, seed by seed (its JSON line in FILE), instead "
+                    + "of training them: the noise figures then belong to the models whose accuracy it reported.")
+    Path fromAccuracy;
+
     @Option(names = "--out", defaultValue = "bench-out/robustness",
             description = "The evaluation directory written (with --seeds N: one per seed, seed-1 ...).")
     Path out;
@@ -69,13 +74,25 @@ public final class RobustnessBenchmark implements Callable<Integer> {
         for (String n : NOISE) {
             corruptions.addAll(Corruption.parse(n, noiseSeed));
         }
+        Map<Integer, StudyModels.Trio> trios = new LinkedHashMap<>();
+        if (fromAccuracy != null) {
+            if (models.teacher != null || models.studentGiven()) {
+                throw new IllegalArgumentException("--from-accuracy names every model; leave out --teacher, --direct and --kd");
+            }
+            trios.putAll(StudyModels.fromAccuracyFigures(fromAccuracy));
+        } else {
+            for (int i = 1; i <= seeds; i++) {
+                int seed = seeds == 1 ? 0 : i;
+                trios.put(seed, models.forSeed(seed, true));
+            }
+        }
         List<SeedResult> results = new ArrayList<>();
-        for (int i = 1; i <= seeds; i++) {
-            int seed = seeds == 1 ? 0 : i;
-            StudyModels.Trio trio = models.forSeed(seed, true);
+        for (Map.Entry<Integer, StudyModels.Trio> e : trios.entrySet()) {
+            int seed = e.getKey();
             // the time-step study is the first seed's only: it measures T, not the seed's luck
-            results.add(new SeedResult(seed, trio, study(trio, corruptions, i == 1 ? Study.parseTimeSteps(timeSteps) : new int[0],
-                    seeds == 1 ? out : out.resolve("seed-" + seed))));
+            boolean first = results.isEmpty();
+            results.add(new SeedResult(seed, e.getValue(), study(e.getValue(), corruptions,
+                    first ? Study.parseTimeSteps(timeSteps) : new int[0], trios.size() == 1 ? out : out.resolve("seed-" + seed))));
         }
         BenchmarkOutput.print(figures(results, corruptions));
         return 0;
@@ -101,12 +118,15 @@ public final class RobustnessBenchmark implements Callable<Integer> {
         Map<String, Object> figures = BenchmarkOutput.begin("robustness");
         figures.put("examples", first.toMap().get("examples"));
         figures.put("seeds", results.stream().map(SeedResult::seed).toList());
-        figures.put("epochs", models.epochs);
-        figures.put("teacher_epochs", models.teacherEpochs != null ? models.teacherEpochs : models.epochs);
-        figures.put("train_examples", models.trainLimit == 0 ? "all" : models.trainLimit);
-        figures.put("settings", models.overrides);
-        figures.put("teacher_settings", models.teacherOverrides);
-        figures.put("kd_settings", models.kdOverrides);
+        figures.put("models_from", fromAccuracy == null ? "trained here" : fromAccuracy.toAbsolutePath().toString());
+        if (fromAccuracy == null) { // otherwise the accuracy run's figures say how the models were trained
+            figures.put("epochs", models.epochs);
+            figures.put("teacher_epochs", models.teacherEpochs != null ? models.teacherEpochs : models.epochs);
+            figures.put("train_examples", models.trainLimit == 0 ? "all" : models.trainLimit);
+            figures.put("settings", models.overrides);
+            figures.put("teacher_settings", models.teacherOverrides);
+            figures.put("kd_settings", models.kdOverrides);
+        }
         figures.put("models", results.stream().map(r -> Map.of("seed", r.seed(), "teacher", r.models().teacher(),
                 "direct", r.models().direct(), "kd", r.models().kd())).toList());
         Map<String, Object> clean = new LinkedHashMap<>();

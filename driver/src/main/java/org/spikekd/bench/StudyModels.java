@@ -1,8 +1,14 @@
 package org.spikekd.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.spikekd.cli.TrainCommand;
 import org.spikekd.config.JobConfig;
 import org.spikekd.train.Progress;
@@ -48,6 +54,48 @@ final class StudyModels {
 
     /** Model files of one seed's teacher, direct student (null if not needed) and KD student. */
     record Trio(String teacher, String direct, String kd) {}
+
+    /**
+     * The trios a {@code bench accuracy} run trained, by seed, read from its JSON figures (the last
+     * line of its output): a study of exactly the models whose accuracy that run reported. A run
+     * given one teacher for every seed ({@code --teacher}) names it in {@code teacher.model}.
+     */
+    static Map<Integer, Trio> fromAccuracyFigures(Path figures) throws IOException {
+        if (!Files.isRegularFile(figures)) {
+            throw new IllegalArgumentException("--from-accuracy: " + figures + " does not exist; give the JSON line "
+                    + "`bench accuracy` printed last (bench accuracy ... | tail -n 1 > FILE)");
+        }
+        // the benchmark's figures are the last line of its output, progress went to stderr
+        List<String> lines = Files.readAllLines(figures).stream().filter(l -> !l.isBlank()).toList();
+        JsonNode root;
+        try {
+            root = lines.isEmpty() ? null : new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            root = null;
+        }
+        if (root == null || !"accuracy".equals(root.path("benchmark").asText()) || !root.path("runs").isArray()) {
+            throw new IllegalArgumentException("--from-accuracy: " + figures + " is not the JSON of `bench accuracy` "
+                    + "(no \"benchmark\": \"accuracy\" with \"runs\")");
+        }
+        String sharedTeacher = root.path("teacher").path("model").isTextual() ? root.path("teacher").path("model").asText() : null;
+        Map<Integer, Map<String, String>> bySeed = new TreeMap<>();
+        for (JsonNode run : root.get("runs")) {
+            // older figures have no "model" field: a run's model is model.zip in its run directory
+            String file = run.hasNonNull("model_file") ? run.get("model_file").asText()
+                    : run.get("run_directory").asText() + "/model.zip";
+            bySeed.computeIfAbsent(run.get("seed").asInt(), k -> new TreeMap<>()).put(run.get("model").asText(), file);
+        }
+        Map<Integer, Trio> trios = new TreeMap<>();
+        bySeed.forEach((seed, models) -> {
+            String teacher = models.getOrDefault("teacher", sharedTeacher);
+            if (teacher == null || !models.containsKey("direct") || !models.containsKey("kd")) {
+                throw new IllegalArgumentException("--from-accuracy: " + figures + " lacks the teacher, direct or KD "
+                        + "model of seed " + seed + ": " + models.keySet());
+            }
+            trios.put(seed, new Trio(teacher, models.get("direct"), models.get("kd")));
+        });
+        return trios;
+    }
 
     /** Trains whichever of the three was not given; afterwards all three fields name model files. */
     void prepare(boolean needDirect) throws Exception {

@@ -1,6 +1,7 @@
 package org.spikekd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -120,6 +121,7 @@ class StudiesAndNotebooksIT {
         // KD against direct training over seeds, clean and under noise
         Path accuracy = accuracyOverSeeds();
         Path robustness = robustnessOverSeeds(teacher);
+        robustnessOfTheAccuracyModels(accuracy);
 
         Map<String, String> env = new HashMap<>();
         env.put("SPIKEKD_HOME", ROOT.toString());
@@ -223,6 +225,29 @@ class StudiesAndNotebooksIT {
         Path saved = dir.resolve("robustness-seeds.json");
         Files.writeString(saved, bench.out());
         return saved;
+    }
+
+    /** bench robustness --from-accuracy: the noise study of exactly the models bench accuracy trained, none trained anew. */
+    private void robustnessOfTheAccuracyModels(Path accuracy) throws Exception {
+        Path models = dir.resolve("from-accuracy-models");
+        Outcome bench = CommandLineTest.run("bench", "robustness", "--from-accuracy", accuracy.toString(), "--limit", "50",
+                "--time-steps", "1-2", "--runs", models.toString(), "--out", dir.resolve("robustness-from-accuracy").toString());
+        assertEquals(0, bench.exitCode(), bench.err());
+        JsonNode figures = bench.lastJsonLine();
+        assertEquals("[2,3]", figures.get("seeds").toString(), "the accuracy run's seeds");
+        JsonNode trained = new Outcome(0, Files.readString(accuracy), "").lastJsonLine().get("runs");
+        for (JsonNode seedModels : figures.get("models")) {
+            for (String model : List.of("teacher", "direct", "kd")) {
+                String file = seedModels.get(model).asText();
+                assertTrue(java.util.stream.StreamSupport.stream(trained.spliterator(), false).anyMatch(r ->
+                        r.get("seed").asInt() == seedModels.get("seed").asInt() && r.get("model").asText().equals(model)
+                                && r.get("model_file").asText().equals(file)), model + " of the accuracy run: " + file);
+            }
+        }
+        assertFalse(Files.exists(models), "nothing trained");
+        Outcome notAccuracy = CommandLineTest.run("bench", "robustness", "--from-accuracy", dir.resolve("gradients.json").toString());
+        assertEquals(1, notAccuracy.exitCode());
+        assertTrue(notAccuracy.err().contains("is not the JSON of `bench accuracy`"), notAccuracy.err());
     }
 
     private void executeNotebooks(Map<String, String> env) throws Exception {
