@@ -45,6 +45,11 @@ public final class AccuracyBenchmark implements Callable<Integer> {
     List<String> kdOverrides = new ArrayList<>();
     @Option(names = "--teacher", description = "Use this teacher model for every seed instead of training them.")
     String teacherModel;
+    @Option(names = "--direct-from", paramLabel = "FILE",
+            description = "Reuse the directly trained students of an earlier `bench accuracy` run (its JSON line in FILE), "
+                    + "seed by seed, instead of training them again: several KD recipes against one set of baselines. "
+                    + "That run must have the same split, epochs, training examples and --set settings.")
+    Path directFrom;
 
     @Override
     public Integer call() throws Exception {
@@ -64,11 +69,14 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         figures.put("settings", overrides);
         figures.put("teacher_settings", teacherOverrides);
         figures.put("kd_settings", kdOverrides);
+        figures.put("direct_from", directFrom == null ? "trained here" : directFrom.toAbsolutePath().toString());
         List<Double> teachers = new ArrayList<>();
         List<Double> directs = new ArrayList<>();
         List<Double> kds = new ArrayList<>();
         List<Map<String, Object>> runs = new ArrayList<>();
         String split = new JobSettings(JobConfig.load(null, overrides)).evalSplit();
+        Map<Integer, DirectBaselines.Baseline> baselines = directFrom == null ? Map.of()
+                : DirectBaselines.read(directFrom, split, epochs, trainLimit, overrides, firstSeed, seeds);
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
             String teacherPath = teacherModel;
             if (teacherPath == null) {
@@ -79,9 +87,17 @@ public final class AccuracyBenchmark implements Callable<Integer> {
                 teachers.add(teacher.test.accuracy);
                 runs.add(figures("teacher", seed, teacher));
             }
-            TrainingRun.Result direct = run("direct", seed, stamp, List.of("model.role=student", "train.epochs=" + epochs));
-            directs.add(direct.test.accuracy);
-            runs.add(figures("direct", seed, direct));
+            double directAccuracy;
+            if (baselines.containsKey(seed)) {
+                DirectBaselines.Baseline given = baselines.get(seed);
+                directAccuracy = given.accuracy();
+                runs.add(given.run());
+            } else {
+                TrainingRun.Result direct = run("direct", seed, stamp, List.of("model.role=student", "train.epochs=" + epochs));
+                directAccuracy = direct.test.accuracy;
+                runs.add(figures("direct", seed, direct));
+            }
+            directs.add(directAccuracy);
             List<String> k = new ArrayList<>(List.of("model.role=student", "train.epochs=" + epochs,
                     "distill.teacher=\"" + teacherPath + "\""));
             k.addAll(kdOverrides);
@@ -90,7 +106,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
             runs.add(figures("kd", seed, kd));
             System.err.printf("[bench] seed %d: teacher %s, direct %.4f, KD %.4f (%s split)%n", seed,
                     teachers.isEmpty() ? "given" : String.format("%.4f", teachers.get(teachers.size() - 1)),
-                    direct.test.accuracy, kd.test.accuracy, split);
+                    directAccuracy, kd.test.accuracy, split);
         }
         figures.put("split", split);
         figures.put("teacher", teachers.isEmpty() ? Map.of("model", teacherModel) : SeedStatistics.of(teachers).summary());

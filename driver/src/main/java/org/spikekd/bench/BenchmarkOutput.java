@@ -1,9 +1,12 @@
 package org.spikekd.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.train.RunDirectory;
@@ -51,6 +54,30 @@ final class BenchmarkOutput {
             // not Linux: unknown
         }
         return -1;
+    }
+
+    /**
+     * The figures benchmark {@code name} printed, saved in {@code file} (its output, or just the last
+     * line: the figures are the last non-blank line, progress went to stderr); {@code option} names
+     * the command-line option that gave the file, for the error.
+     */
+    static JsonNode read(Path file, String name, String option) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + ": " + file + " does not exist; give the JSON line `bench " + name
+                    + "` printed last (deploy/spikekd bench " + name + " ... | tail -n 1 > FILE)");
+        }
+        List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
+        JsonNode root = null;
+        try {
+            root = lines.isEmpty() ? null : RunDirectory.JSON.readTree(lines.get(lines.size() - 1));
+        } catch (JsonProcessingException e) {
+            // not JSON: said below
+        }
+        if (root == null || !name.equals(root.path("benchmark").asText()) || !root.path("runs").isArray()) {
+            throw new IllegalArgumentException(option + ": " + file + " is not the JSON of `bench " + name + "` (no \"benchmark\": \""
+                    + name + "\" with \"runs\"; deploy/spikekd bench " + name + " ... | tail -n 1 > FILE)");
+        }
+        return root;
     }
 
     static void print(Map<String, Object> figures) throws IOException {

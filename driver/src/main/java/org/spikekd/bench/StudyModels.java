@@ -1,9 +1,7 @@
 package org.spikekd.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,26 +59,11 @@ final class StudyModels {
      * given one teacher for every seed ({@code --teacher}) names it in {@code teacher.model}.
      */
     static Map<Integer, Trio> fromAccuracyFigures(Path figures) throws IOException {
-        if (!Files.isRegularFile(figures)) {
-            throw new IllegalArgumentException("--from-accuracy: " + figures + " does not exist; give the JSON line "
-                    + "`bench accuracy` printed last (bench accuracy ... | tail -n 1 > FILE)");
-        }
-        // the benchmark's figures are the last line of its output, progress went to stderr
-        List<String> lines = Files.readAllLines(figures).stream().filter(l -> !l.isBlank()).toList();
-        JsonNode root;
-        try {
-            root = lines.isEmpty() ? null : new ObjectMapper().readTree(lines.get(lines.size() - 1));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            root = null;
-        }
-        if (root == null || !"accuracy".equals(root.path("benchmark").asText()) || !root.path("runs").isArray()) {
-            throw new IllegalArgumentException("--from-accuracy: " + figures + " is not the JSON of `bench accuracy` "
-                    + "(no \"benchmark\": \"accuracy\" with \"runs\")");
-        }
+        JsonNode root = BenchmarkOutput.read(figures, "accuracy", "--from-accuracy");
         String sharedTeacher = root.path("teacher").path("model").isTextual() ? root.path("teacher").path("model").asText() : null;
         Map<Integer, Map<String, String>> bySeed = new TreeMap<>();
         for (JsonNode run : root.get("runs")) {
-            // older figures have no "model" field: a run's model is model.zip in its run directory
+            // figures before model_file was recorded: a run's model is model.zip in its run directory
             String file = run.hasNonNull("model_file") ? run.get("model_file").asText()
                     : run.get("run_directory").asText() + "/model.zip";
             bySeed.computeIfAbsent(run.get("seed").asInt(), k -> new TreeMap<>()).put(run.get("model").asText(), file);

@@ -122,6 +122,7 @@ class StudiesAndNotebooksIT {
         Path accuracy = accuracyOverSeeds();
         Path robustness = robustnessOverSeeds(teacher);
         robustnessOfTheAccuracyModels(accuracy);
+        anotherRecipeAgainstTheSameBaselines(accuracy, teacher);
 
         Map<String, String> env = new HashMap<>();
         env.put("SPIKEKD_HOME", ROOT.toString());
@@ -248,6 +249,31 @@ class StudiesAndNotebooksIT {
         Outcome notAccuracy = CommandLineTest.run("bench", "robustness", "--from-accuracy", dir.resolve("gradients.json").toString());
         assertEquals(1, notAccuracy.exitCode());
         assertTrue(notAccuracy.err().contains("is not the JSON of `bench accuracy`"), notAccuracy.err());
+    }
+
+    /** bench accuracy --direct-from: a second KD recipe paired with the first run's direct students, not retrained. */
+    private void anotherRecipeAgainstTheSameBaselines(Path accuracy, String teacher) throws Exception {
+        Path out = dir.resolve("accuracy-direct-from");
+        List<String> args = new ArrayList<>(List.of("bench", "accuracy", "--seeds", "2", "--first-seed", "2", "--epochs", "1",
+                "--train-limit", "256", "--teacher", teacher, "--direct-from", accuracy.toString(), "--out", out.toString()));
+        args.addAll(tiny("--kd-set", "distill.alpha=0.2"));
+        Outcome bench = CommandLineTest.run(args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.err());
+        JsonNode figures = bench.lastJsonLine();
+        JsonNode before = new Outcome(0, Files.readString(accuracy), "").lastJsonLine();
+        assertEquals(before.get("direct").get("runs"), figures.get("direct").get("runs"), "the earlier run's direct students");
+        JsonNode kd = figures.get("kd").get("runs");
+        JsonNode direct = figures.get("direct").get("runs");
+        assertEquals((kd.get(0).asDouble() - direct.get(0).asDouble() + kd.get(1).asDouble() - direct.get(1).asDouble()) / 2,
+                figures.get("kd_minus_direct").get("mean").asDouble(), 1e-12, "paired with them seed by seed");
+        try (Stream<Path> trained = Files.list(out)) {
+            assertEquals(List.of(), trained.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("kd-")).toList(),
+                    "only the KD students trained");
+        }
+        args.set(args.indexOf("--epochs") + 1, "2");
+        Outcome otherEpochs = CommandLineTest.run(args.toArray(String[]::new));
+        assertEquals(1, otherEpochs.exitCode());
+        assertTrue(otherEpochs.err().contains("was trained with epochs 1, this run with 2"), otherEpochs.err());
     }
 
     private void executeNotebooks(Map<String, String> env) throws Exception {
