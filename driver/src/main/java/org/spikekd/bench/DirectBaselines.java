@@ -1,13 +1,13 @@
 package org.spikekd.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.spikekd.train.RunDirectory;
 
 /**
  * The directly trained students of an earlier {@code bench accuracy} run, by seed, for comparing
@@ -32,10 +32,9 @@ final class DirectBaselines {
         check(file, "training examples", root.path("train_examples").asText(), trainExamples);
         check(file, "--set settings", theirs.toString(), settings.toString());
         Map<Integer, Baseline> bySeed = new TreeMap<>();
-        ObjectMapper json = new ObjectMapper();
         for (JsonNode run : root.get("runs")) {
             if (run.path("model").asText().equals("direct")) {
-                bySeed.put(run.get("seed").asInt(), new Baseline(run.get("accuracy").asDouble(), json.convertValue(run, Map.class)));
+                bySeed.put(run.get("seed").asInt(), new Baseline(run.get("accuracy").asDouble(), RunDirectory.JSON.convertValue(run, Map.class)));
             }
         }
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
