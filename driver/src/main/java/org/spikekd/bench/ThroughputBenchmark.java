@@ -18,6 +18,8 @@ import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.distill.DistillationLoss;
 import org.spikekd.distill.TeacherTargets;
+import org.spikekd.dl4j.Convolution;
+import org.spikekd.sparse.PathChoice;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
@@ -104,12 +106,48 @@ public final class ThroughputBenchmark implements Callable<Integer> {
             rec.put("peak_rss_mib_so_far", BenchmarkOutput.peakResidentMiB());
             rec.put("batch", batch);
             rec.put("time_steps", student ? timeSteps : null);
+            rec.put("convolutions", convolutionPaths(net));
             figures.put(config, rec);
             System.err.printf("[bench] %s: median %.1f samples/s%n", config, sorted[repeats / 2]);
         }
         figures.put("peak_rss_mib", BenchmarkOutput.peakResidentMiB());
         BenchmarkOutput.print(figures);
         return 0;
+    }
+
+    /**
+     * Per convolution of {@code net}: which path its forward and backward passes took (dense or
+     * sparse, see {@link PathChoice}), their running timings and the firing rate of its input.
+     */
+    static Map<String, Object> convolutionPaths(ComputationGraph net) {
+        Map<String, Object> layers = new LinkedHashMap<>();
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (layer instanceof Convolution.Impl conv) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("forward", path(conv.forwardPath()));
+                m.put("backward", path(conv.backwardPath()));
+                layers.put(layer.conf().getLayer().getLayerName(), m);
+                System.err.printf("[bench]   %s: forward %s, backward %s%n", layer.conf().getLayer().getLayerName(),
+                        describe(conv.forwardPath()), describe(conv.backwardPath()));
+            }
+        }
+        return layers;
+    }
+
+    private static Map<String, Object> path(PathChoice p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", p.mode().name().toLowerCase());
+        m.put("calls", p.calls());
+        m.put("sparse_calls", p.sparseCalls());
+        m.put("dense_ms", Double.isNaN(p.denseMillis()) ? null : p.denseMillis());
+        m.put("sparse_ms", Double.isNaN(p.sparseMillis()) ? null : p.sparseMillis());
+        m.put("input_firing_rate", Double.isNaN(p.lastRate()) ? null : p.lastRate());
+        return m;
+    }
+
+    private static String describe(PathChoice p) {
+        return String.format("%d/%d sparse (dense %.1f ms, sparse %.1f ms, input rate %.3f)", p.sparseCalls(),
+                p.calls(), p.denseMillis(), p.sparseMillis(), p.lastRate());
     }
 
     private ComputationGraph network(NetworkRole role, double[][] norm, double kdAlpha) {

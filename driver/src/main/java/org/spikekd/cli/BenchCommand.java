@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
         description = "Benchmarks: progress on stderr, one JSON object of figures as the last stdout line.",
         subcommands = {org.spikekd.bench.ThroughputBenchmark.class, org.spikekd.bench.AccuracyBenchmark.class,
                 org.spikekd.bench.ScalingBenchmark.class, org.spikekd.bench.IngestBenchmark.class,
-                org.spikekd.bench.RobustnessBenchmark.class, org.spikekd.bench.ConversionBenchmark.class})
+                org.spikekd.bench.RobustnessBenchmark.class, org.spikekd.bench.ConversionBenchmark.class,
+                org.spikekd.bench.KernelsBenchmark.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -65,6 +65,45 @@ public class CommandLineTest {
     }
 
     @Test
+    void kernelsBenchmarkReportsBothPathsAndACrossoverPerLayer() throws Exception {
+        Outcome o = run("bench", "kernels", "--batch", "1", "--time-steps", "2", "--repeats", "1", "--rates", "0.1,0.5");
+        assertEquals(0, o.exitCode(), o.err());
+        JsonNode figures = o.lastJsonLine();
+        assertEquals("kernels", figures.get("benchmark").asText());
+        assertEquals(5, figures.get("layers").size());
+        for (JsonNode layer : figures.get("layers")) {
+            assertEquals(2, layer.get("by_rate").size(), layer.toString());
+            for (JsonNode r : layer.get("by_rate")) {
+                for (String k : List.of("dense_forward_ms", "sparse_forward_ms", "dense_backward_ms",
+                        "input_gradient_as_convolution_ms", "sparse_weight_gradient_ms")) {
+                    assertTrue(r.get(k).asDouble() > 0, k + " in " + r);
+                }
+            }
+            double crossover = layer.get("forward_crossover_rate").asDouble();
+            assertTrue(crossover >= 0 && crossover <= 0.5, layer.toString());
+        }
+        assertTrue(figures.get("stem").get("sparse_weight_gradient_ms").asDouble() > 0);
+    }
+
+    @Test
+    void throughputBenchmarkSaysWhichPathEachConvolutionTookAndItsFiringRate() throws Exception {
+        Outcome o = run("bench", "throughput", "--configs", "student-direct", "--batch", "4", "--warmup", "1",
+                "--iters", "12", "--repeats", "1");
+        assertEquals(0, o.exitCode(), o.err());
+        JsonNode convs = o.lastJsonLine().get("student-direct").get("convolutions");
+        assertEquals(List.of("s1.1.conv", "s1.2.conv", "s2.1.conv", "s2.2.conv"),
+                com.google.common.collect.Lists.newArrayList(convs.fieldNames()));
+        JsonNode s12 = convs.get("s1.2.conv");
+        assertEquals(13, s12.get("forward").get("calls").asInt(), "one warm-up and 12 timed steps");
+        // automatic choice: the first calls alternate, so both paths ran and the sparse one saw spikes
+        assertTrue(s12.get("forward").get("sparse_calls").asInt() >= 5, s12.toString());
+        double rate = s12.get("forward").get("input_firing_rate").asDouble();
+        assertTrue(rate > 0 && rate < 1, "s1.2's input is spikes: " + s12);
+        assertEquals(1.0, convs.get("s1.1.conv").get("forward").get("input_firing_rate").asDouble(), 1e-9,
+                "the stem's input is the image");
+    }
+
+    @Test
     void trainATeacherAndAStudentThenEvaluateBothFromTheirModelFiles() throws Exception {
         Outcome teacher = run(train("teacher", "model.role=teacher").toArray(String[]::new));
         assertEquals(0, teacher.exitCode(), teacher.err());

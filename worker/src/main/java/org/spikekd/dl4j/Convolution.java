@@ -19,6 +19,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.simd.VectorApi;
+import org.spikekd.sparse.ConvolutionGeometry;
+import org.spikekd.sparse.PathChoice;
+import org.spikekd.sparse.SparseConvolutionKernel;
 
 /**
  * DL4J's 2-D convolution, with a backward pass that does not run the forward pass again, and a
@@ -55,9 +59,51 @@ public class Convolution extends ConvolutionLayer {
 
     /** Runs a {@link Convolution}. */
     public static class Impl extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
+        /** Forward: libnd4j's conv2d, or the sparse gather over active inputs. */
+        private PathChoice forwardPath = new PathChoice(PathChoice.Mode.CONFIGURED);
+        /** Backward: libnd4j's conv2d_bp, or the input gradient as a convolution plus the sparse weight gradient. */
+        private PathChoice backwardPath = new PathChoice(PathChoice.Mode.CONFIGURED);
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
+        }
+
+        /** Fixes (or frees, with AUTO) this layer's paths from now on, whatever -Dspikekd.convolution says. */
+        public void choosePaths(PathChoice.Mode mode) {
+            forwardPath = new PathChoice(mode);
+            backwardPath = new PathChoice(mode);
+        }
+
+        /** How this layer's forward pass has been computing: calls, sparse calls, timings, firing rate. */
+        public PathChoice forwardPath() {
+            return forwardPath;
+        }
+
+        /** Likewise for the backward pass. */
+        public PathChoice backwardPath() {
+            return backwardPath;
+        }
+
+        /** The sparse kernels take float, channels-last data, and need the Vector API. */
+        private boolean sparseCapable(INDArray in) {
+            return VectorApi.AVAILABLE && dataType == DataType.FLOAT && in.dataType() == DataType.FLOAT
+                    && layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC
+                    && layerConf().getConvolutionMode() != ConvolutionMode.Causal;
+        }
+
+        /** The convolution from channels-last {@code in} to {@code out}. */
+        private static ConvolutionGeometry geometry(ConvolutionLayer c, INDArray in, INDArray out) {
+            int[] kernel = c.getKernelSize();
+            int[] strides = c.getStride();
+            int[] dilation = c.getDilation();
+            int[] pad = c.getPadding();
+            if (c.getConvolutionMode() == ConvolutionMode.Same) {
+                pad = ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) out.size(1), (int) out.size(2)},
+                        new int[] {(int) in.size(1), (int) in.size(2)}, kernel, strides, dilation);
+            }
+            return new ConvolutionGeometry((int) in.size(0), (int) in.size(1), (int) in.size(2), (int) in.size(3),
+                    kernel[0], kernel[1], strides[0], strides[1], dilation[0], dilation[1], pad[0], pad[1],
+                    (int) out.size(1), (int) out.size(2), (int) out.size(3));
         }
 
         /**
@@ -85,15 +131,27 @@ public class Convolution extends ConvolutionLayer {
             long[] shape = channelsLast ? new long[] {n, outSize[0], outSize[1], weights.size(0)}
                     : new long[] {n, weights.size(0), outSize[0], outSize[1]};
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, shape, 'c');
+            INDArray bias = c.hasBias() ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr)
+                    : null;
+            ConvolutionGeometry g = sparseCapable(in) ? geometry(c, in, out) : null;
+            if (g != null && forwardPath.sparse()) {
+                long start = System.nanoTime();
+                double rate = SparseConvolutionKernel.forward(g, RowMajor.of(in), RowMajor.of(weights), bias, out);
+                forwardPath.took(true, System.nanoTime() - start, rate);
+                return new Pair<>(out, null);
+            }
+            long start = System.nanoTime();
             DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
                     .addIntegerArguments(arguments(c, in, out, channelsLast));
-            if (c.hasBias()) {
-                INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
+            if (bias != null) {
                 op.addInputs(in, weights, bias.reshape(bias.length()));
             } else {
                 op.addInputs(in, weights);
             }
             Nd4j.exec(op.addOutputs(out).build());
+            if (g != null) {
+                forwardPath.took(false, System.nanoTime() - start, Double.NaN);
+            }
             return new Pair<>(out, null);
         }
 
@@ -130,16 +188,31 @@ public class Convolution extends ConvolutionLayer {
             INDArray inputGradient = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
             INDArray weightGradient = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
             INDArray biasGradient = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
-            DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
-                    .addIntegerArguments(arguments(c, in, delta, channelsLast));
-            if (biasGradient != null) {
-                INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
-                op.addInputs(in, weights, bias.reshape(bias.length()), delta)
-                        .addOutputs(inputGradient, weightGradient, biasGradient.reshape(biasGradient.length()));
+            ConvolutionGeometry g = sparseCapable(in) ? geometry(c, in, delta) : null;
+            if (g != null && g.inputGradientIsConvolution() && backwardPath.sparse()) {
+                // the input gradient as a forward convolution (oneDNN's fast kernels), the weight
+                // gradient from the active inputs only
+                long start = System.nanoTime();
+                INDArray d = RowMajor.of(delta);
+                DenseConvolution.inputGradient(g, weights, d, inputGradient);
+                double rate = SparseConvolutionKernel.weightGradient(g, RowMajor.of(in), d, weightGradient, biasGradient);
+                backwardPath.took(true, System.nanoTime() - start, rate);
             } else {
-                op.addInputs(in, weights, delta).addOutputs(inputGradient, weightGradient);
+                long start = System.nanoTime();
+                DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
+                        .addIntegerArguments(arguments(c, in, delta, channelsLast));
+                if (biasGradient != null) {
+                    INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
+                    op.addInputs(in, weights, bias.reshape(bias.length()), delta)
+                            .addOutputs(inputGradient, weightGradient, biasGradient.reshape(biasGradient.length()));
+                } else {
+                    op.addInputs(in, weights, delta).addOutputs(inputGradient, weightGradient);
+                }
+                Nd4j.exec(op.build());
+                if (g != null && g.inputGradientIsConvolution()) {
+                    backwardPath.took(false, System.nanoTime() - start, Double.NaN);
+                }
             }
-            Nd4j.exec(op.build());
 
             Gradient gradient = new DefaultGradient();
             if (biasGradient != null) {

@@ -68,6 +68,50 @@ class ConvolutionTest {
         }
     }
 
+    /**
+     * Channels-last, the sparse paths (the forward gather and, where the input gradient is a
+     * convolution, the split backward) compute what DL4J's convolution does, to float rounding.
+     */
+    @ParameterizedTest(name = "kernel {0}, stride {1}, {2} mode, padding {3}, bias {4}, {5} paths")
+    @CsvSource({"3, 1, Same, 0, false, SPARSE", "3, 1, Same, 0, true, SPARSE", "3, 2, Same, 0, true, SPARSE",
+            "3, 2, Truncate, 1, true, SPARSE", "1, 1, Same, 0, true, SPARSE", "7, 2, Same, 0, false, SPARSE",
+            "3, 1, Same, 0, true, DENSE"})
+    void eachPathGivesDl4jsOutputAndGradients(int kernel, int stride, ConvolutionMode mode, int padding, boolean bias,
+                                              org.spikekd.sparse.PathChoice.Mode paths) {
+        ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
+                .padding(padding, padding).convolutionMode(mode).nOut(6).hasBias(bias).activation(Activation.IDENTITY);
+        ComputationGraph ours = graph(Convolution.of(b), CNN2DFormat.NHWC);
+        ComputationGraph dl4j = graph(b.build(), CNN2DFormat.NHWC);
+        dl4j.setParams(ours.params().dup());
+        Convolution.Impl conv = (Convolution.Impl) ours.getLayer("conv");
+        conv.choosePaths(paths);
+
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 11, 11, 3).subi(0.5);
+        INDArray out = ours.outputSingle(x);
+        INDArray expected = dl4j.outputSingle(x);
+        assertTrue(out.sub(expected).amaxNumber().doubleValue() <= 1e-5 * expected.amaxNumber().doubleValue(),
+                "outputs differ");
+        INDArray y = Nd4j.rand(DataType.FLOAT, out.shape());
+        Map<String, INDArray> g1 = gradients(ours, x, y);
+        Map<String, INDArray> g2 = gradients(dl4j, x, y);
+        assertEquals(g2.keySet(), g1.keySet());
+        for (String k : g1.keySet()) {
+            double scale = g2.get(k).norm2Number().doubleValue();
+            assertTrue(scale > 0, k + " has a zero gradient: the check would be vacuous");
+            double diff = g1.get(k).sub(g2.get(k)).norm2Number().doubleValue();
+            assertTrue(diff <= 1e-5 * scale, k + ": gradients differ by " + diff + " (norm " + scale + ")");
+        }
+        long sparseCalls = conv.forwardPath().sparseCalls() + conv.backwardPath().sparseCalls();
+        if (paths == org.spikekd.sparse.PathChoice.Mode.SPARSE) {
+            assertTrue(conv.forwardPath().sparseCalls() >= 2, "the forward passes took the sparse path");
+            assertEquals(stride == 1 && kernel % 2 == 1 && mode == ConvolutionMode.Same ? 1 : 0,
+                    conv.backwardPath().sparseCalls(), "split backward exactly where the input gradient is a convolution");
+        } else {
+            assertEquals(0, sparseCalls);
+        }
+    }
+
     @Test
     void savedModelsComeBackWithThisLayer(@TempDir Path dir) throws Exception {
         ComputationGraph net = graph(Convolution.of(new ConvolutionLayer.Builder(3, 3).nOut(4)

@@ -1,0 +1,183 @@
+package org.spikekd.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.cpu.ThreadBudget;
+import org.spikekd.dl4j.DenseConvolution;
+import org.spikekd.sparse.ConvolutionGeometry;
+import org.spikekd.sparse.SparseConvolutionKernel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Sparse against dense convolution kernels on the reference network's layer shapes, at firing
+ * rates 5-50%: the forward pass (libnd4j's {@code conv2d} against {@link SparseConvolutionKernel}),
+ * and the backward pass (libnd4j's {@code conv2d_bp}, both gradients, against the input gradient as
+ * a flipped forward convolution plus the sparse weight gradient). Per layer, the firing rate below
+ * which the sparse form is faster (the crossover), interpolated between the measured rates.
+ */
+@Command(name = "kernels", mixinStandardHelpOptions = true,
+        description = "Sparse against dense convolution kernels at firing rates 5-50%, with the crossover per layer.")
+public final class KernelsBenchmark implements Callable<Integer> {
+    @Option(names = "--rates", defaultValue = "0.05,0.1,0.2,0.3,0.4,0.5", split = ",",
+            description = "Firing rates (shares of inputs that are 1).")
+    List<Double> rates;
+    @Option(names = "--batch", defaultValue = "64") int batch;
+    @Option(names = "--time-steps", defaultValue = "4") int timeSteps;
+    @Option(names = "--repeats", defaultValue = "7", description = "Timed calls per kernel; the median is reported.")
+    int repeats;
+    @Option(names = "--threads", defaultValue = "0", description = "Thread budget (0 = every core).") int threads;
+
+    /** A layer of the reference network (../shared/bench/pytorch_ref): name, input [N, H, W, C_in], C_out. */
+    private record Layer(String name, int images, int size, int inChannels, int outChannels) {
+        ConvolutionGeometry geometry() {
+            return new ConvolutionGeometry(images, size, size, inChannels, 3, 3, 1, 1, 1, 1, 1, 1, size, size,
+                    outChannels);
+        }
+    }
+
+    @Override
+    public Integer call() throws java.io.IOException {
+        ThreadBudget.use(threads > 0 ? threads : ThreadBudget.machineCores());
+        System.err.println("[bench] threads: " + ThreadBudget.describe());
+        int tn = batch * timeSteps;
+        List<Layer> layers = List.of(
+                new Layer("student s1.2 (spikes)", tn, 28, 32, 32),
+                new Layer("student s2.1 (pooled spikes)", tn, 14, 32, 64),
+                new Layer("student s2.2 (spikes)", tn, 14, 64, 64),
+                new Layer("teacher s1.2 (ReLU)", batch, 28, 32, 32),
+                new Layer("teacher s2.2 (ReLU)", batch, 14, 64, 64));
+        Map<String, Object> figures = BenchmarkOutput.begin("kernels");
+        figures.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
+        List<Object> results = new ArrayList<>();
+        for (Layer layer : layers) {
+            results.add(measure(layer));
+        }
+        figures.put("layers", results);
+        figures.put("stem", stem());
+        BenchmarkOutput.print(figures);
+        return 0;
+    }
+
+    private Map<String, Object> measure(Layer layer) {
+        ConvolutionGeometry g = layer.geometry();
+        Nd4j.getRandom().setSeed(7);
+        INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), 3, 3).muli(0.1);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, g.images(), g.outHeight(), g.outWidth(), g.outChannels());
+        INDArray y = Nd4j.create(DataType.FLOAT, dy.shape());
+        INDArray dx = Nd4j.create(DataType.FLOAT, g.images(), g.height(), g.width(), g.inChannels());
+        INDArray dw = Nd4j.create(DataType.FLOAT, w.shape());
+        List<Map<String, Object>> byRate = new ArrayList<>();
+        double[] forwardRatio = new double[rates.size()];
+        double[] backwardRatio = new double[rates.size()];
+        for (int i = 0; i < rates.size(); i++) {
+            double rate = rates.get(i);
+            INDArray x = input(layer, g, rate);
+            double denseForward = median(() -> DenseConvolution.forward(g, x, w, null, y));
+            double sparseForward = median(() -> SparseConvolutionKernel.forward(g, x, w, null, y));
+            double denseBackward = median(() -> DenseConvolution.backward(g, x, w, null, dy, dx, dw, null));
+            double inputGradient = median(() -> DenseConvolution.inputGradient(g, w, dy, dx));
+            double weightGradient = median(() -> SparseConvolutionKernel.weightGradient(g, x, dy, dw, null));
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("rate", rate);
+            r.put("dense_forward_ms", denseForward);
+            r.put("sparse_forward_ms", sparseForward);
+            r.put("dense_backward_ms", denseBackward);
+            r.put("input_gradient_as_convolution_ms", inputGradient);
+            r.put("sparse_weight_gradient_ms", weightGradient);
+            r.put("split_backward_ms", inputGradient + weightGradient);
+            byRate.add(r);
+            forwardRatio[i] = sparseForward / denseForward;
+            backwardRatio[i] = (inputGradient + weightGradient) / denseBackward;
+            System.err.printf("[bench] %s at rate %.2f: forward dense %.2f sparse %.2f ms; backward dense %.2f, "
+                            + "input gradient %.2f + sparse weight gradient %.2f ms%n", layer.name(), rate,
+                    denseForward, sparseForward, denseBackward, inputGradient, weightGradient);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layer", layer.name());
+        m.put("shape", g.describe());
+        m.put("dense_macs", g.denseMacs());
+        m.put("by_rate", byRate);
+        m.put("forward_crossover_rate", crossover(forwardRatio));
+        m.put("backward_crossover_rate", crossover(backwardRatio));
+        return m;
+    }
+
+    /** The student's stem: a dense image, one channel, at batch N (direct encoding). */
+    private Map<String, Object> stem() {
+        ConvolutionGeometry g = new ConvolutionGeometry(batch, 28, 28, 1, 3, 3, 1, 1, 1, 1, 1, 1, 28, 28, 32);
+        Nd4j.getRandom().setSeed(7);
+        INDArray x = Nd4j.randn(DataType.FLOAT, batch, 28, 28, 1);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 32, 1, 3, 3);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, batch, 28, 28, 32);
+        INDArray y = Nd4j.create(DataType.FLOAT, dy.shape());
+        INDArray dx = Nd4j.create(DataType.FLOAT, x.shape());
+        INDArray dw = Nd4j.create(DataType.FLOAT, w.shape());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("shape", g.describe());
+        m.put("dense_forward_ms", median(() -> DenseConvolution.forward(g, x, w, null, y)));
+        m.put("sparse_forward_ms", median(() -> SparseConvolutionKernel.forward(g, x, w, null, y)));
+        m.put("dense_backward_ms", median(() -> DenseConvolution.backward(g, x, w, null, dy, dx, dw, null)));
+        m.put("input_gradient_as_convolution_ms", median(() -> DenseConvolution.inputGradient(g, w, dy, dx)));
+        m.put("sparse_weight_gradient_ms", median(() -> SparseConvolutionKernel.weightGradient(g, x, dy, dw, null)));
+        System.err.println("[bench] stem " + m);
+        return m;
+    }
+
+    /** Spikes at {@code rate}; for a layer after average pooling, 2x2 means of spikes at a rate giving that share of non-zeros. */
+    private static INDArray input(Layer layer, ConvolutionGeometry g, double rate) {
+        long[] shape = {g.images(), g.height(), g.width(), g.inChannels()};
+        if (layer.name().contains("pooled")) {
+            // a pooled value is non-zero when any of 4 spikes is: p = 1 - (1 - q)^4
+            double q = 1 - Math.pow(1 - rate, 0.25);
+            INDArray sum = Nd4j.create(DataType.FLOAT, shape);
+            for (int i = 0; i < 4; i++) {
+                sum.addi(Nd4j.rand(DataType.FLOAT, shape).lt(q).castTo(DataType.FLOAT));
+            }
+            return sum.divi(4);
+        }
+        INDArray spikes = Nd4j.rand(DataType.FLOAT, shape).lt(rate).castTo(DataType.FLOAT);
+        if (layer.name().contains("ReLU")) {
+            spikes.muli(Nd4j.rand(DataType.FLOAT, shape)); // real values where active
+        }
+        return spikes;
+    }
+
+    private double median(Runnable call) {
+        call.run();
+        call.run();
+        double[] ms = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long start = System.nanoTime();
+            call.run();
+            ms[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[repeats / 2];
+    }
+
+    /**
+     * The rate at which sparse time / dense time crosses 1, linear between measured rates; the
+     * highest measured rate if sparse is faster at all of them, 0 if at none.
+     */
+    private Double crossover(double[] ratio) {
+        if (ratio[0] >= 1) {
+            return 0.0;
+        }
+        for (int i = 1; i < ratio.length; i++) {
+            if (ratio[i] >= 1) {
+                double r0 = rates.get(i - 1);
+                double r1 = rates.get(i);
+                return r0 + (1 - ratio[i - 1]) / (ratio[i] - ratio[i - 1]) * (r1 - r0);
+            }
+        }
+        return rates.get(rates.size() - 1);
+    }
+}

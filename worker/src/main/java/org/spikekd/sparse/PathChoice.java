@@ -1,0 +1,119 @@
+package org.spikekd.sparse;
+
+/**
+ * One layer's choice between a dense and a sparse way of computing the same thing, by measurement:
+ * under {@link Mode#AUTO} its first {@value #WINDOW} pairs of calls alternate between the two, then
+ * it takes the path whose median over its last {@value #WINDOW} timed calls is lower, and every
+ * {@value #PROBE_EVERY} calls times the other one again (so a firing rate that drifts during
+ * training moves the choice with it). Medians, because single calls of libnd4j's ops vary by a
+ * factor of several on a busy 2-core machine. The crossover is therefore
+ * measured on the machine and the layer it runs on, never assumed. {@link Mode#DENSE} and
+ * {@link Mode#SPARSE} fix the path (for runs repeatable bit for bit, and for tests).
+ *
+ * <p>Not thread-safe: a layer runs on one thread at a time.
+ */
+public final class PathChoice {
+    /** How a layer picks its path; {@code -Dspikekd.convolution=auto|dense|sparse}, auto by default. */
+    public enum Mode {
+        AUTO, DENSE, SPARSE;
+
+        /** The JVM's setting, checked once. */
+        public static final Mode CONFIGURED = parse(System.getProperty("spikekd.convolution", "auto"));
+
+        static Mode parse(String value) {
+            for (Mode m : values()) {
+                if (m.name().equalsIgnoreCase(value.trim())) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("-Dspikekd.convolution must be auto, dense or sparse, not '" + value + "'");
+        }
+    }
+
+    static final int PROBE_EVERY = 32;
+    /** Timed calls per path that the estimates are medians of. */
+    static final int WINDOW = 5;
+
+    private final Mode mode;
+    private final Timings dense = new Timings();
+    private final Timings sparse = new Timings();
+    private long calls;
+    private long sparseCalls;
+    private double lastRate = Double.NaN;
+
+    public PathChoice(Mode mode) {
+        this.mode = mode;
+    }
+
+    /** Whether the next call should take the sparse path. */
+    public boolean sparse() {
+        calls++;
+        if (mode != Mode.AUTO) {
+            return mode == Mode.SPARSE;
+        }
+        if (calls <= 2 * WINDOW) {
+            return calls % 2 == 0;
+        }
+        boolean faster = sparse.median() < dense.median();
+        return calls % PROBE_EVERY == 0 ? !faster : faster;
+    }
+
+    /** What the call that {@link #sparse()} answered took, and (sparse path) the input's firing rate. */
+    public void took(boolean sparse, long nanos, double rate) {
+        if (sparse) {
+            sparseCalls++;
+            this.sparse.add(nanos);
+            lastRate = rate;
+        } else {
+            dense.add(nanos);
+        }
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Calls so far, and how many took the sparse path. */
+    public long calls() {
+        return calls;
+    }
+
+    public long sparseCalls() {
+        return sparseCalls;
+    }
+
+    /** The estimates (medians of the last timed calls) in milliseconds; NaN until timed. */
+    public double denseMillis() {
+        return dense.median() / 1e6;
+    }
+
+    public double sparseMillis() {
+        return sparse.median() / 1e6;
+    }
+
+    /** The share of non-zero inputs the last sparse call saw (NaN before one). */
+    public double lastRate() {
+        return lastRate;
+    }
+
+    /** The last {@link #WINDOW} timings of one path. */
+    private static final class Timings {
+        private final long[] last = new long[WINDOW];
+        private int count;
+
+        void add(long nanos) {
+            last[count++ % WINDOW] = nanos;
+        }
+
+        /** NaN before the first timing. */
+        double median() {
+            int n = Math.min(count, WINDOW);
+            if (n == 0) {
+                return Double.NaN;
+            }
+            long[] sorted = java.util.Arrays.copyOf(last, n);
+            java.util.Arrays.sort(sorted);
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+        }
+    }
+}

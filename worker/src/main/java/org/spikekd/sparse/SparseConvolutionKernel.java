@@ -1,0 +1,536 @@
+package org.spikekd.sparse;
+
+import java.nio.FloatBuffer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.spikekd.cpu.ThreadBudget;
+
+/**
+ * A convolution whose cost follows the share of non-zero inputs: the forward pass and the weight
+ * gradient of a channels-last convolution as sums over the active (non-zero) inputs only.
+ *
+ * <p>After spiking neurons a convolution's input is 0 or 1 and mostly 0. An output pixel is then
+ * the sum, over the kernel's taps and the channels active at each tapped input pixel, of one weight
+ * row of C_out values (times the input, 1 for a spike): a gather-accumulate whose work is the
+ * firing rate times the dense convolution's. The weight gradient is the mirror image: each active
+ * input adds the output gradient's row at each pixel it reaches into its weight row. Both run
+ * image by image on {@link ActiveInputs}' lists, the weights rearranged as [tap, C_in, C_out] so
+ * that a row is contiguous, C_out held in SIMD registers (Vector API) in chunks of up to four
+ * vectors. (Perez-Nieves and Goodman, NeurIPS 2021, exploit the same sparsity in the backward pass
+ * on a GPU.)
+ *
+ * <p>The batch is cut into {@value #PIECES} pieces of consecutive images whatever the thread
+ * budget; a piece's weight gradient is its own partial sum, and the partial sums are added in piece
+ * order, so results do not depend on the number of threads. Float data, dense row-major arrays.
+ */
+public final class SparseConvolutionKernel {
+    private SparseConvolutionKernel() {}
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
+    /** Pieces of the batch, independent of the thread budget (see the class comment). */
+    static final int PIECES = 16;
+
+    /** C_out rounded up to whole vectors: the stride of rows in the kernel's scratch arrays. */
+    static int padded(int channels) {
+        return (channels + L - 1) / L * L;
+    }
+
+    /**
+     * out = conv(input, weights) + bias.
+     *
+     * @param input   [N, H, W, C_in]
+     * @param weights [C_out, C_in, K_h, K_w] (DL4J's layout)
+     * @param bias    [C_out] or null
+     * @param output  [N, H_out, W_out, C_out], overwritten
+     * @return the share of the input's entries that are non-zero
+     */
+    public static double forward(ConvolutionGeometry g, INDArray input, INDArray weights, INDArray bias,
+                                 INDArray output) {
+        int cPad = padded(g.outChannels());
+        float[] w = rows(g, weights, cPad);
+        float[] b = new float[cPad];
+        if (bias != null) {
+            bias.data().asNioFloat().get((int) bias.offset(), b, 0, g.outChannels());
+        }
+        FloatBuffer in = buffer(input);
+        FloatBuffer out = buffer(output);
+        long[] active = new long[PIECES];
+        forEachPiece(g.images(), (piece, from, to) -> {
+            Scratch s = Scratch.of(g, cPad);
+            for (int n = from; n < to; n++) {
+                readImage(in, n, g.inPixels() * g.inChannels(), s.image);
+                s.active.scan(s.image, g.inPixels(), g.inChannels());
+                active[piece] += s.active.count;
+                Rows.fill(s.out, g.outPixels(), b, cPad);
+                Forward.image(g, s.active, w, s.out, cPad);
+                writeRows(out, n, s.out, g.outPixels(), g.outChannels(), cPad);
+            }
+        });
+        return share(active, g);
+    }
+
+    /**
+     * The gradients of the loss with respect to the weights (and bias) from those with respect to
+     * the output.
+     *
+     * @param input              [N, H, W, C_in], as in the forward pass
+     * @param outputGradient     [N, H_out, W_out, C_out]
+     * @param weightGradient     [C_out, C_in, K_h, K_w], overwritten
+     * @param biasGradient       [C_out] or null, overwritten
+     * @return the share of the input's entries that are non-zero
+     */
+    public static double weightGradient(ConvolutionGeometry g, INDArray input, INDArray outputGradient,
+                                        INDArray weightGradient, INDArray biasGradient) {
+        int cPad = padded(g.outChannels());
+        int taps = g.kernelHeight() * g.kernelWidth();
+        int rows = taps * g.inChannels();
+        FloatBuffer in = buffer(input);
+        FloatBuffer gradOut = buffer(outputGradient);
+        long[] active = new long[PIECES];
+        float[][] partialW = new float[PIECES][];
+        float[][] partialB = new float[PIECES][];
+        boolean byChannel = g.strideY() == 1 && g.strideX() == 1 && g.dilationY() == 1 && g.dilationX() == 1;
+        Margins margins = new Margins(g);
+        forEachPiece(g.images(), (piece, from, to) -> {
+            Scratch s = Scratch.of(g, cPad);
+            float[] dw = new float[rows * cPad];
+            ChannelLists lists = byChannel ? new ChannelLists(g.inChannels()) : null;
+            float[] margined = byChannel ? new float[margins.height * margins.width * cPad] : null;
+            float[] db = new float[cPad];
+            for (int n = from; n < to; n++) {
+                readImage(in, n, g.inPixels() * g.inChannels(), s.image);
+                s.active.scan(s.image, g.inPixels(), g.inChannels());
+                active[piece] += s.active.count;
+                readRows(gradOut, n, s.out, g.outPixels(), g.outChannels(), cPad);
+                if (byChannel) {
+                    margins.fill(s.out, g, cPad, margined);
+                    WeightGradientByChannel.image(g, s.active, lists, margins, margined, dw, cPad);
+                } else {
+                    WeightGradientScatter.image(g, s.active, s.out, dw, cPad);
+                }
+                if (biasGradient != null) {
+                    Rows.sum(s.out, g.outPixels(), cPad, db);
+                }
+            }
+            partialW[piece] = dw;
+            partialB[piece] = db;
+        });
+        float[] dw = sumInOrder(partialW);
+        writeWeights(g, dw, cPad, weightGradient);
+        if (biasGradient != null) {
+            float[] db = sumInOrder(partialB);
+            biasGradient.data().asNioFloat().put((int) biasGradient.offset(), db, 0, g.outChannels());
+        }
+        return share(active, g);
+    }
+
+    /**
+     * The forward pass gathers: each output pixel's row starts as the bias, and at each kernel tap
+     * adds {@code value} times the tap's weight row for every channel active at the tapped input
+     * pixel. The row is carried in registers only through the innermost loop over one input
+     * pixel's active channels, {@link Rows#gather4} and its siblings: vectors carried through
+     * longer loops, or chosen by branches, are kept on the heap by the JIT, several times slower
+     * (measured: 0.7 against 2.5 ns per vector multiply-add for a row scattered to memory).
+     */
+    private static final class Forward {
+        static void image(ConvolutionGeometry g, ActiveInputs a, float[] w, float[] out, int cPad) {
+            int cIn = g.inChannels();
+            for (int oy = 0; oy < g.outHeight(); oy++) {
+                for (int ox = 0; ox < g.outWidth(); ox++) {
+                    int o = (oy * g.outWidth() + ox) * cPad;
+                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                        int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
+                        if (iy < 0 || iy >= g.height()) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                            int ix = ox * g.strideX() - g.padLeft() + kx * g.dilationX();
+                            if (ix < 0 || ix >= g.width()) {
+                                continue;
+                            }
+                            int p = iy * g.width() + ix;
+                            int first = a.start[p];
+                            int end = a.start[p + 1];
+                            if (first < end) {
+                                Rows.gather(a.channel, a.value, first, end, w, (ky * g.kernelWidth() + kx) * cIn,
+                                        cPad, out, o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The weight gradient of a stride-1 convolution gathers too, channel by channel: the row of
+     * weight (tap, c) adds {@code value} times the output gradient's row at every pixel the tap
+     * connects an active input of channel c to. The output gradient is copied into a zero-margined
+     * grid first, so that the pixel is the input's position minus a constant per tap, with no
+     * bounds to test in the inner loop.
+     */
+    private static final class WeightGradientByChannel {
+        static void image(ConvolutionGeometry g, ActiveInputs a, ChannelLists byChannel, Margins m,
+                          float[] gradOutMargined, float[] dw, int cPad) {
+            int cIn = g.inChannels();
+            byChannel.from(a, g, m);
+            for (int c = 0; c < cIn; c++) {
+                int first = byChannel.start[c];
+                int end = byChannel.start[c + 1];
+                if (first == end) {
+                    continue;
+                }
+                for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                    for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                        int shift = ky * m.width + kx;
+                        int row = ((ky * g.kernelWidth() + kx) * cIn + c) * cPad;
+                        Rows.gather(byChannel.position, byChannel.value, first, end, gradOutMargined, -shift, cPad,
+                                dw, row);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The output grid with zero margins around it, for {@link WeightGradientByChannel}. */
+    private static final class Margins {
+        final int top;
+        final int left;
+        final int height;
+        final int width;
+
+        Margins(ConvolutionGeometry g) {
+            // input row iy reaches output rows iy + padTop - ky for ky = 0 .. K-1
+            top = Math.max(0, g.kernelHeight() - 1 - g.padTop());
+            left = Math.max(0, g.kernelWidth() - 1 - g.padLeft());
+            int bottom = Math.max(0, g.height() - 1 + g.padTop() - (g.outHeight() - 1));
+            int right = Math.max(0, g.width() - 1 + g.padLeft() - (g.outWidth() - 1));
+            height = top + g.outHeight() + bottom;
+            width = left + g.outWidth() + right;
+        }
+
+        /** The output gradient's rows (stride cPad) into the margined grid, margins zero. */
+        void fill(float[] rows, ConvolutionGeometry g, int cPad, float[] margined) {
+            java.util.Arrays.fill(margined, 0, height * width * cPad, 0f);
+            for (int oy = 0; oy < g.outHeight(); oy++) {
+                System.arraycopy(rows, oy * g.outWidth() * cPad, margined, ((oy + top) * width + left) * cPad,
+                        g.outWidth() * cPad);
+            }
+        }
+    }
+
+    /** One image's active inputs listed channel by channel, as positions in the margined output grid. */
+    private static final class ChannelLists {
+        final int[] start;
+        int[] position = new int[0];
+        float[] value = new float[0];
+
+        ChannelLists(int channels) {
+            start = new int[channels + 1];
+        }
+
+        void from(ActiveInputs a, ConvolutionGeometry g, Margins m) {
+            int cIn = g.inChannels();
+            if (position.length < a.count) {
+                position = new int[Math.max(a.count, 2 * position.length)];
+                value = new float[position.length];
+            }
+            java.util.Arrays.fill(start, 0, cIn + 1, 0);
+            for (int j = 0; j < a.count; j++) {
+                start[a.channel[j] + 1]++;
+            }
+            for (int c = 0; c < cIn; c++) {
+                start[c + 1] += start[c];
+            }
+            int[] next = java.util.Arrays.copyOf(start, cIn);
+            for (int iy = 0; iy < g.height(); iy++) {
+                for (int ix = 0; ix < g.width(); ix++) {
+                    int p = iy * g.width() + ix;
+                    // the output pixel of tap (0, 0), in the margined grid
+                    int at = (iy + g.padTop() + m.top) * m.width + ix + g.padLeft() + m.left;
+                    for (int j = a.start[p]; j < a.start[p + 1]; j++) {
+                        int k = next[a.channel[j]]++;
+                        position[k] = at;
+                        value[k] = a.value[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The general weight gradient (any stride or dilation): every active input adds the output
+     * gradient's row at each pixel a tap connects it to into that tap's weight row, a row
+     * scattered to memory at a time (slower than {@link WeightGradientByChannel}, see
+     * {@link Forward}).
+     */
+    private static final class WeightGradientScatter {
+        static void image(ConvolutionGeometry g, ActiveInputs a, float[] gradOut, float[] dw, int cPad) {
+            int cIn = g.inChannels();
+            for (int iy = 0; iy < g.height(); iy++) {
+                for (int ix = 0; ix < g.width(); ix++) {
+                    int p = iy * g.width() + ix;
+                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                        int oy = iy + g.padTop() - ky * g.dilationY();
+                        if (oy < 0 || oy % g.strideY() != 0 || (oy /= g.strideY()) >= g.outHeight()) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                            int ox = ix + g.padLeft() - kx * g.dilationX();
+                            if (ox < 0 || ox % g.strideX() != 0 || (ox /= g.strideX()) >= g.outWidth()) {
+                                continue;
+                            }
+                            int pixelRow = (oy * g.outWidth() + ox) * cPad;
+                            int tapRow = (ky * g.kernelWidth() + kx) * cIn;
+                            for (int j = a.start[p]; j < a.start[p + 1]; j++) {
+                                Rows.addScaled(gradOut, pixelRow, a.value[j], dw, (tapRow + a.channel[j]) * cPad, cPad);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row arithmetic in SIMD; rows are whole vectors long. */
+    private static final class Rows {
+        /**
+         * The row of cPad floats at {@code to[at]} += the sum over j in [first, end) of value[j]
+         * times row (base + index[j]) of {@code from} (rows of cPad floats: a weight row, or a
+         * pixel of the margined output grid), carried in registers up to four vectors at a time.
+         */
+        static void gather(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
+                           float[] to, int at) {
+            for (int c = 0; c < cPad; ) {
+                int left = (cPad - c) / L;
+                if (left >= 4) {
+                    gather4(index, value, first, end, from, base, cPad, c, to, at + c);
+                    c += 4 * L;
+                } else if (left >= 2) {
+                    gather2(index, value, first, end, from, base, cPad, c, to, at + c);
+                    c += 2 * L;
+                } else {
+                    gather1(index, value, first, end, from, base, cPad, c, to, at + c);
+                    c += L;
+                }
+            }
+        }
+
+        private static void gather4(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
+                                    int c, float[] to, int at) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, to, at);
+            FloatVector a1 = FloatVector.fromArray(SPECIES, to, at + L);
+            FloatVector a2 = FloatVector.fromArray(SPECIES, to, at + 2 * L);
+            FloatVector a3 = FloatVector.fromArray(SPECIES, to, at + 3 * L);
+            for (int j = first; j < end; j++) {
+                int row = (base + index[j]) * cPad + c;
+                FloatVector v = FloatVector.broadcast(SPECIES, value[j]);
+                a0 = FloatVector.fromArray(SPECIES, from, row).fma(v, a0);
+                a1 = FloatVector.fromArray(SPECIES, from, row + L).fma(v, a1);
+                a2 = FloatVector.fromArray(SPECIES, from, row + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(SPECIES, from, row + 3 * L).fma(v, a3);
+            }
+            a0.intoArray(to, at);
+            a1.intoArray(to, at + L);
+            a2.intoArray(to, at + 2 * L);
+            a3.intoArray(to, at + 3 * L);
+        }
+
+        private static void gather2(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
+                                    int c, float[] to, int at) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, to, at);
+            FloatVector a1 = FloatVector.fromArray(SPECIES, to, at + L);
+            for (int j = first; j < end; j++) {
+                int row = (base + index[j]) * cPad + c;
+                FloatVector v = FloatVector.broadcast(SPECIES, value[j]);
+                a0 = FloatVector.fromArray(SPECIES, from, row).fma(v, a0);
+                a1 = FloatVector.fromArray(SPECIES, from, row + L).fma(v, a1);
+            }
+            a0.intoArray(to, at);
+            a1.intoArray(to, at + L);
+        }
+
+        private static void gather1(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
+                                    int c, float[] to, int at) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, to, at);
+            for (int j = first; j < end; j++) {
+                a0 = FloatVector.fromArray(SPECIES, from, (base + index[j]) * cPad + c)
+                        .fma(FloatVector.broadcast(SPECIES, value[j]), a0);
+            }
+            a0.intoArray(to, at);
+        }
+
+        /** to[at ..] += scale from[row ..], over {@code length} floats. */
+        static void addScaled(float[] from, int row, float scale, float[] to, int at, int length) {
+            FloatVector s = FloatVector.broadcast(SPECIES, scale);
+            if (length == 2 * L) {
+                FloatVector.fromArray(SPECIES, from, row).fma(s, FloatVector.fromArray(SPECIES, to, at)).intoArray(to, at);
+                FloatVector.fromArray(SPECIES, from, row + L).fma(s, FloatVector.fromArray(SPECIES, to, at + L))
+                        .intoArray(to, at + L);
+                return;
+            }
+            for (int c = 0; c < length; c += L) {
+                FloatVector.fromArray(SPECIES, from, row + c).fma(s, FloatVector.fromArray(SPECIES, to, at + c))
+                        .intoArray(to, at + c);
+            }
+        }
+
+        /** Every row of {@code rows} (pixels of length cPad) set to {@code value}. */
+        static void fill(float[] rows, int pixels, float[] value, int cPad) {
+            for (int p = 0; p < pixels; p++) {
+                System.arraycopy(value, 0, rows, p * cPad, cPad);
+            }
+        }
+
+        /** sum += the sum of the image's output-gradient rows. */
+        static void sum(float[] rows, int pixels, int cPad, float[] sum) {
+            for (int co = 0; co < cPad; co += L) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, sum, co);
+                for (int p = 0; p < pixels; p++) {
+                    acc = acc.add(FloatVector.fromArray(SPECIES, rows, p * cPad + co));
+                }
+                acc.intoArray(sum, co);
+            }
+        }
+    }
+
+    /** A thread's arrays for one image, kept between calls while the shapes fit. */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> MINE = new ThreadLocal<>();
+        final float[] image;
+        final float[] out;
+        final ActiveInputs active;
+        private final int pixels;
+        private final int channels;
+
+        private Scratch(int imageSize, int outSize, int pixels, int channels) {
+            image = new float[imageSize];
+            out = new float[outSize];
+            active = new ActiveInputs(pixels, channels);
+            this.pixels = pixels;
+            this.channels = channels;
+        }
+
+        static Scratch of(ConvolutionGeometry g, int cPad) {
+            int imageSize = g.inPixels() * g.inChannels();
+            int outSize = g.outPixels() * cPad;
+            Scratch s = MINE.get();
+            if (s == null || s.image.length < imageSize || s.out.length < outSize || s.pixels < g.inPixels()
+                    || s.channels < g.inChannels()) {
+                s = new Scratch(Math.max(imageSize, s == null ? 0 : s.image.length),
+                        Math.max(outSize, s == null ? 0 : s.out.length),
+                        Math.max(g.inPixels(), s == null ? 0 : s.pixels),
+                        Math.max(g.inChannels(), s == null ? 0 : s.channels));
+                MINE.set(s);
+            }
+            return s;
+        }
+    }
+
+    private interface PieceTask {
+        void run(int piece, int fromImage, int toImage);
+    }
+
+    private static void forEachPiece(int images, PieceTask task) {
+        int pieces = Math.min(PIECES, images);
+        ThreadBudget.forEach(pieces, piece -> task.run(piece, piece * images / pieces, (piece + 1) * images / pieces));
+    }
+
+    private static float[] sumInOrder(float[][] partial) {
+        float[] sum = null;
+        for (float[] p : partial) {
+            if (p == null) {
+                continue;
+            }
+            if (sum == null) {
+                sum = p.clone();
+                continue;
+            }
+            int i = 0;
+            for (; i < SPECIES.loopBound(sum.length); i += L) {
+                FloatVector.fromArray(SPECIES, sum, i).add(FloatVector.fromArray(SPECIES, p, i)).intoArray(sum, i);
+            }
+            for (; i < sum.length; i++) {
+                sum[i] += p[i];
+            }
+        }
+        return sum;
+    }
+
+    private static double share(long[] active, ConvolutionGeometry g) {
+        long total = 0;
+        for (long a : active) {
+            total += a;
+        }
+        return (double) total / ((double) g.images() * g.inPixels() * g.inChannels());
+    }
+
+    private static FloatBuffer buffer(INDArray a) {
+        return a.data().asNioFloat().position((int) a.offset()).slice();
+    }
+
+    private static void readImage(FloatBuffer from, int n, int size, float[] into) {
+        from.get(n * size, into, 0, size);
+    }
+
+    /** Image n's output rows (stride cPad in {@code rows}) into the [N, H_out, W_out, C_out] buffer. */
+    private static void writeRows(FloatBuffer to, int n, float[] rows, int pixels, int channels, int cPad) {
+        int base = n * pixels * channels;
+        if (channels == cPad) {
+            to.put(base, rows, 0, pixels * channels);
+            return;
+        }
+        for (int p = 0; p < pixels; p++) {
+            to.put(base + p * channels, rows, p * cPad, channels);
+        }
+    }
+
+    /** Image n's rows of a [N, H_out, W_out, C_out] buffer into {@code rows} at stride cPad (padding zero). */
+    private static void readRows(FloatBuffer from, int n, float[] rows, int pixels, int channels, int cPad) {
+        int base = n * pixels * channels;
+        if (channels == cPad) {
+            from.get(base, rows, 0, pixels * channels);
+            return;
+        }
+        for (int p = 0; p < pixels; p++) {
+            from.get(base + p * channels, rows, p * cPad, channels);
+            java.util.Arrays.fill(rows, p * cPad + channels, (p + 1) * cPad, 0f);
+        }
+    }
+
+    /** DL4J's [C_out, C_in, K_h, K_w] weights as rows [tap][C_in][cPad] (tap = ky K_w + kx). */
+    private static float[] rows(ConvolutionGeometry g, INDArray weights, int cPad) {
+        int cOut = g.outChannels();
+        int cIn = g.inChannels();
+        int taps = g.kernelHeight() * g.kernelWidth();
+        float[] dl4j = new float[cOut * cIn * taps];
+        buffer(weights).get(0, dl4j, 0, dl4j.length);
+        float[] rows = new float[taps * cIn * cPad];
+        for (int o = 0; o < cOut; o++) {
+            for (int i = 0; i < cIn; i++) {
+                for (int t = 0; t < taps; t++) {
+                    rows[(t * cIn + i) * cPad + o] = dl4j[(o * cIn + i) * taps + t];
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Rows [tap][C_in][cPad] back into DL4J's [C_out, C_in, K_h, K_w]. */
+    private static void writeWeights(ConvolutionGeometry g, float[] rows, int cPad, INDArray weights) {
+        int cOut = g.outChannels();
+        int cIn = g.inChannels();
+        int taps = g.kernelHeight() * g.kernelWidth();
+        float[] dl4j = new float[cOut * cIn * taps];
+        for (int o = 0; o < cOut; o++) {
+            for (int i = 0; i < cIn; i++) {
+                for (int t = 0; t < taps; t++) {
+                    dl4j[(o * cIn + i) * taps + t] = rows[(t * cIn + i) * cPad + o];
+                }
+            }
+        }
+        buffer(weights).put(0, dl4j, 0, dl4j.length);
+    }
+}

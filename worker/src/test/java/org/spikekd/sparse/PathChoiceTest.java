@@ -1,0 +1,62 @@
+package org.spikekd.sparse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The automatic choice follows the timings it is given; fixed modes ignore them. */
+class PathChoiceTest {
+
+    /** Runs {@code calls} calls on which the sparse path takes {@code sparseNanos} and the dense one {@code denseNanos}. */
+    private static int sparseCalls(PathChoice choice, int calls, long sparseNanos, long denseNanos) {
+        int sparse = 0;
+        for (int i = 0; i < calls; i++) {
+            boolean s = choice.sparse();
+            choice.took(s, s ? sparseNanos : denseNanos, 0.2);
+            sparse += s ? 1 : 0;
+        }
+        return sparse;
+    }
+
+    @Test
+    void autoTriesBothThenTakesTheFasterAndKeepsProbing() {
+        PathChoice choice = new PathChoice(PathChoice.Mode.AUTO);
+        // the first 2 * WINDOW calls alternate
+        assertEquals(PathChoice.WINDOW, sparseCalls(choice, 2 * PathChoice.WINDOW, 10, 30));
+        // then sparse (faster) except one probe of dense every PROBE_EVERY calls
+        int calls = 8 * PathChoice.PROBE_EVERY;
+        int sparse = sparseCalls(choice, calls, 10, 30);
+        assertEquals(calls - calls / PathChoice.PROBE_EVERY, sparse);
+        assertEquals(10e-6, choice.sparseMillis(), 1e-12);
+        assertEquals(0.2, choice.lastRate());
+    }
+
+    @Test
+    void aDriftInTimingsMovesTheChoice() {
+        PathChoice choice = new PathChoice(PathChoice.Mode.AUTO);
+        sparseCalls(choice, 100, 10, 30);
+        // the sparse path becomes slower (say, the layer fires more): probes of dense notice it
+        sparseCalls(choice, 10 * PathChoice.PROBE_EVERY, 50, 30);
+        int sparse = sparseCalls(choice, 4 * PathChoice.PROBE_EVERY, 50, 30);
+        assertEquals(4, sparse, "only the probes take the slower sparse path");
+    }
+
+    @Test
+    void fixedModesIgnoreTimings() {
+        PathChoice dense = new PathChoice(PathChoice.Mode.DENSE);
+        assertEquals(0, sparseCalls(dense, 100, 1, 1000));
+        PathChoice sparse = new PathChoice(PathChoice.Mode.SPARSE);
+        assertEquals(100, sparseCalls(sparse, 100, 1000, 1));
+    }
+
+    @Test
+    void settingsAreNamedInErrors() {
+        assertEquals(PathChoice.Mode.SPARSE, PathChoice.Mode.parse(" Sparse"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PathChoice.Mode.parse("fast"));
+        assertTrue(e.getMessage().contains("spikekd.convolution"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+}
