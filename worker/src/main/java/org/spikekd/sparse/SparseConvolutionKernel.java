@@ -96,18 +96,21 @@ public final class SparseConvolutionKernel {
         forEachPiece(g.images(), (piece, from, to) -> {
             Scratch s = Scratch.of(g, cPad);
             float[] dw = new float[rows * cPad];
-            ChannelLists lists = byChannel ? new ChannelLists(g.inChannels()) : null;
+            ChannelLists lists = byChannel ? new ChannelLists(g.inChannels(), g.inPixels()) : null;
             float[] margined = byChannel ? new float[margins.height * margins.width * cPad] : null;
+            float[] span = byChannel ? new float[g.kernelWidth() * cPad] : null;
             float[] db = new float[cPad];
             for (int n = from; n < to; n++) {
                 readImage(in, n, g.inPixels() * g.inChannels(), s.image);
-                s.active.scan(s.image, g.inPixels(), g.inChannels());
-                active[piece] += s.active.count;
                 readRows(gradOut, n, s.out, g.outPixels(), g.outChannels(), cPad);
                 if (byChannel) {
+                    lists.scan(s.image, g, margins);
+                    active[piece] += lists.total();
                     margins.fill(s.out, g, cPad, margined);
-                    WeightGradientByChannel.image(g, s.active, lists, margins, margined, dw, cPad);
+                    WeightGradientByChannel.image(g, lists, margins, margined, span, dw, cPad);
                 } else {
+                    s.active.scan(s.image, g.inPixels(), g.inChannels());
+                    active[piece] += s.active.count;
                     WeightGradientScatter.image(g, s.active, s.out, dw, cPad);
                 }
                 if (biasGradient != null) {
@@ -155,7 +158,7 @@ public final class SparseConvolutionKernel {
                             int end = a.start[p + 1];
                             if (first < end) {
                                 Rows.gather(a.channel, a.value, first, end, w, (ky * g.kernelWidth() + kx) * cIn,
-                                        cPad, out, o);
+                                        cPad, cPad, out, o);
                             }
                         }
                     }
@@ -169,25 +172,29 @@ public final class SparseConvolutionKernel {
      * weight (tap, c) adds {@code value} times the output gradient's row at every pixel the tap
      * connects an active input of channel c to. The output gradient is copied into a zero-margined
      * grid first, so that the pixel is the input's position minus a constant per tap, with no
-     * bounds to test in the inner loop.
+     * bounds to test in the inner loop; and the taps of one kernel row read adjacent pixels, so
+     * they are gathered together as one span of K_w rows (more vectors per active input, which is
+     * what the loop's cost is spread over).
      */
     private static final class WeightGradientByChannel {
-        static void image(ConvolutionGeometry g, ActiveInputs a, ChannelLists byChannel, Margins m,
-                          float[] gradOutMargined, float[] dw, int cPad) {
+        static void image(ConvolutionGeometry g, ChannelLists byChannel, Margins m, float[] gradOutMargined,
+                          float[] span, float[] dw, int cPad) {
             int cIn = g.inChannels();
-            byChannel.from(a, g, m);
+            int kw = g.kernelWidth();
+            int spanLength = kw * cPad;
             for (int c = 0; c < cIn; c++) {
-                int first = byChannel.start[c];
-                int end = byChannel.start[c + 1];
+                int first = c * byChannel.capacity;
+                int end = first + byChannel.count[c];
                 if (first == end) {
                     continue;
                 }
                 for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                    for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                        int shift = ky * m.width + kx;
-                        int row = ((ky * g.kernelWidth() + kx) * cIn + c) * cPad;
-                        Rows.gather(byChannel.position, byChannel.value, first, end, gradOutMargined, -shift, cPad,
-                                dw, row);
+                    // taps kx = K_w-1 .. 0 read pixels at position - ky W - kx: one span of K_w rows
+                    java.util.Arrays.fill(span, 0, spanLength, 0f);
+                    Rows.gather(byChannel.position, byChannel.value, first, end, gradOutMargined,
+                            -(ky * m.width + kw - 1), cPad, spanLength, span, 0);
+                    for (int kx = 0; kx < kw; kx++) {
+                        Rows.add(span, (kw - 1 - kx) * cPad, dw, ((ky * kw + kx) * cIn + c) * cPad, cPad);
                     }
                 }
             }
@@ -221,42 +228,64 @@ public final class SparseConvolutionKernel {
         }
     }
 
-    /** One image's active inputs listed channel by channel, as positions in the margined output grid. */
+    /**
+     * One image's active inputs listed channel by channel, as positions in the margined output grid
+     * (of the pixel tap (0, 0) reaches), with their values: channel c's list is entries
+     * {@code c * capacity ..} of {@code position} and {@code value}, {@code count[c]} long.
+     */
     private static final class ChannelLists {
-        final int[] start;
-        int[] position = new int[0];
-        float[] value = new float[0];
+        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+        final int capacity;
+        final int[] count;
+        final int[] position;
+        final float[] value;
 
-        ChannelLists(int channels) {
-            start = new int[channels + 1];
+        ChannelLists(int channels, int pixels) {
+            capacity = pixels;
+            count = new int[channels];
+            position = new int[channels * pixels];
+            value = new float[channels * pixels];
         }
 
-        void from(ActiveInputs a, ConvolutionGeometry g, Margins m) {
+        /** Lists the non-zero entries of {@code image} ([pixels, C_in], row-major). */
+        void scan(float[] image, ConvolutionGeometry g, Margins m) {
             int cIn = g.inChannels();
-            if (position.length < a.count) {
-                position = new int[Math.max(a.count, 2 * position.length)];
-                value = new float[position.length];
-            }
-            java.util.Arrays.fill(start, 0, cIn + 1, 0);
-            for (int j = 0; j < a.count; j++) {
-                start[a.channel[j] + 1]++;
-            }
-            for (int c = 0; c < cIn; c++) {
-                start[c + 1] += start[c];
-            }
-            int[] next = java.util.Arrays.copyOf(start, cIn);
+            java.util.Arrays.fill(count, 0);
+            int bound = SPECIES.loopBound(cIn);
             for (int iy = 0; iy < g.height(); iy++) {
                 for (int ix = 0; ix < g.width(); ix++) {
-                    int p = iy * g.width() + ix;
-                    // the output pixel of tap (0, 0), in the margined grid
+                    int base = (iy * g.width() + ix) * cIn;
                     int at = (iy + g.padTop() + m.top) * m.width + ix + g.padLeft() + m.left;
-                    for (int j = a.start[p]; j < a.start[p + 1]; j++) {
-                        int k = next[a.channel[j]]++;
-                        position[k] = at;
-                        value[k] = a.value[j];
+                    int c = 0;
+                    for (; c < bound; c += SPECIES.length()) {
+                        long mask = FloatVector.fromArray(SPECIES, image, base + c)
+                                .compare(jdk.incubator.vector.VectorOperators.NE, 0f).toLong();
+                        while (mask != 0) {
+                            int ch = c + Long.numberOfTrailingZeros(mask);
+                            int k = ch * capacity + count[ch]++;
+                            position[k] = at;
+                            value[k] = image[base + ch];
+                            mask &= mask - 1;
+                        }
+                    }
+                    for (; c < cIn; c++) {
+                        float v = image[base + c];
+                        if (v != 0f) {
+                            int k = c * capacity + count[c]++;
+                            position[k] = at;
+                            value[k] = v;
+                        }
                     }
                 }
             }
+        }
+
+        long total() {
+            long t = 0;
+            for (int c : count) {
+                t += c;
+            }
+            return t;
         }
     }
 
@@ -297,24 +326,97 @@ public final class SparseConvolutionKernel {
     /** Row arithmetic in SIMD; rows are whole vectors long. */
     private static final class Rows {
         /**
-         * The row of cPad floats at {@code to[at]} += the sum over j in [first, end) of value[j]
-         * times row (base + index[j]) of {@code from} (rows of cPad floats: a weight row, or a
-         * pixel of the margined output grid), carried in registers up to four vectors at a time.
+         * {@code length} floats at {@code to[at]} += the sum over j in [first, end) of value[j]
+         * times the {@code length} floats at {@code from[(base + index[j]) * stride]} (a weight
+         * row, or a span of pixels of the margined output grid), carried in registers up to
+         * eight vectors at a time.
          */
-        static void gather(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
-                           float[] to, int at) {
-            for (int c = 0; c < cPad; ) {
-                int left = (cPad - c) / L;
-                if (left >= 4) {
-                    gather4(index, value, first, end, from, base, cPad, c, to, at + c);
+        static void gather(int[] index, float[] value, int first, int end, float[] from, int base, int stride,
+                           int length, float[] to, int at) {
+            for (int c = 0; c < length; ) {
+                int left = (length - c) / L;
+                if (left >= 8) {
+                    gather8(index, value, first, end, from, base, stride, c, to, at + c);
+                    c += 8 * L;
+                } else if (left >= 6) {
+                    gather6(index, value, first, end, from, base, stride, c, to, at + c);
+                    c += 6 * L;
+                } else if (left >= 4) {
+                    gather4(index, value, first, end, from, base, stride, c, to, at + c);
                     c += 4 * L;
                 } else if (left >= 2) {
-                    gather2(index, value, first, end, from, base, cPad, c, to, at + c);
+                    gather2(index, value, first, end, from, base, stride, c, to, at + c);
                     c += 2 * L;
                 } else {
-                    gather1(index, value, first, end, from, base, cPad, c, to, at + c);
+                    gather1(index, value, first, end, from, base, stride, c, to, at + c);
                     c += L;
                 }
+            }
+        }
+
+        private static void gather8(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
+                                    int c, float[] to, int at) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, to, at);
+            FloatVector a1 = FloatVector.fromArray(SPECIES, to, at + L);
+            FloatVector a2 = FloatVector.fromArray(SPECIES, to, at + 2 * L);
+            FloatVector a3 = FloatVector.fromArray(SPECIES, to, at + 3 * L);
+            FloatVector a4 = FloatVector.fromArray(SPECIES, to, at + 4 * L);
+            FloatVector a5 = FloatVector.fromArray(SPECIES, to, at + 5 * L);
+            FloatVector a6 = FloatVector.fromArray(SPECIES, to, at + 6 * L);
+            FloatVector a7 = FloatVector.fromArray(SPECIES, to, at + 7 * L);
+            for (int j = first; j < end; j++) {
+                int row = (base + index[j]) * cPad + c;
+                FloatVector v = FloatVector.broadcast(SPECIES, value[j]);
+                a0 = FloatVector.fromArray(SPECIES, from, row).fma(v, a0);
+                a1 = FloatVector.fromArray(SPECIES, from, row + L).fma(v, a1);
+                a2 = FloatVector.fromArray(SPECIES, from, row + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(SPECIES, from, row + 3 * L).fma(v, a3);
+                a4 = FloatVector.fromArray(SPECIES, from, row + 4 * L).fma(v, a4);
+                a5 = FloatVector.fromArray(SPECIES, from, row + 5 * L).fma(v, a5);
+                a6 = FloatVector.fromArray(SPECIES, from, row + 6 * L).fma(v, a6);
+                a7 = FloatVector.fromArray(SPECIES, from, row + 7 * L).fma(v, a7);
+            }
+            a0.intoArray(to, at);
+            a1.intoArray(to, at + L);
+            a2.intoArray(to, at + 2 * L);
+            a3.intoArray(to, at + 3 * L);
+            a4.intoArray(to, at + 4 * L);
+            a5.intoArray(to, at + 5 * L);
+            a6.intoArray(to, at + 6 * L);
+            a7.intoArray(to, at + 7 * L);
+        }
+
+        private static void gather6(int[] index, float[] value, int first, int end, float[] from, int base, int cPad,
+                                    int c, float[] to, int at) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, to, at);
+            FloatVector a1 = FloatVector.fromArray(SPECIES, to, at + L);
+            FloatVector a2 = FloatVector.fromArray(SPECIES, to, at + 2 * L);
+            FloatVector a3 = FloatVector.fromArray(SPECIES, to, at + 3 * L);
+            FloatVector a4 = FloatVector.fromArray(SPECIES, to, at + 4 * L);
+            FloatVector a5 = FloatVector.fromArray(SPECIES, to, at + 5 * L);
+            for (int j = first; j < end; j++) {
+                int row = (base + index[j]) * cPad + c;
+                FloatVector v = FloatVector.broadcast(SPECIES, value[j]);
+                a0 = FloatVector.fromArray(SPECIES, from, row).fma(v, a0);
+                a1 = FloatVector.fromArray(SPECIES, from, row + L).fma(v, a1);
+                a2 = FloatVector.fromArray(SPECIES, from, row + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(SPECIES, from, row + 3 * L).fma(v, a3);
+                a4 = FloatVector.fromArray(SPECIES, from, row + 4 * L).fma(v, a4);
+                a5 = FloatVector.fromArray(SPECIES, from, row + 5 * L).fma(v, a5);
+            }
+            a0.intoArray(to, at);
+            a1.intoArray(to, at + L);
+            a2.intoArray(to, at + 2 * L);
+            a3.intoArray(to, at + 3 * L);
+            a4.intoArray(to, at + 4 * L);
+            a5.intoArray(to, at + 5 * L);
+        }
+
+        /** to[at ..] += from[row ..], over {@code length} floats. */
+        static void add(float[] from, int row, float[] to, int at, int length) {
+            for (int c = 0; c < length; c += L) {
+                FloatVector.fromArray(SPECIES, from, row + c).add(FloatVector.fromArray(SPECIES, to, at + c))
+                        .intoArray(to, at + c);
             }
         }
 
