@@ -88,6 +88,8 @@ public final class ThroughputBenchmark implements Callable<Integer> {
                 trainStep.run();
             }
             double[] runs = new double[repeats];
+            long cpuStart = processCpuNanos();
+            long wallStart = System.nanoTime();
             for (int r = 0; r < repeats; r++) {
                 long start = System.nanoTime();
                 for (int i = 0; i < iters; i++) {
@@ -96,23 +98,32 @@ public final class ThroughputBenchmark implements Callable<Integer> {
                 runs[r] = iters * (double) batch / ((System.nanoTime() - start) / 1e9);
                 System.err.printf("[bench] %s repeat %d/%d: %.1f samples/s%n", config, r + 1, repeats, runs[r]);
             }
+            double coresUsed = (processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
             double[] sorted = runs.clone();
             Arrays.sort(sorted);
             Map<String, Object> rec = new LinkedHashMap<>();
             rec.put("samples_per_s_median", sorted[repeats / 2]);
             rec.put("samples_per_s_runs", runs);
             rec.put("ms_per_step_median", 1000.0 * batch / sorted[repeats / 2]);
+            rec.put("cpu_cores_used", coresUsed);
             rec.put("parameters", net.numParams());
             rec.put("peak_rss_mib_so_far", BenchmarkOutput.peakResidentMiB());
             rec.put("batch", batch);
             rec.put("time_steps", student ? timeSteps : null);
             rec.put("convolutions", convolutionPaths(net));
             figures.put(config, rec);
-            System.err.printf("[bench] %s: median %.1f samples/s%n", config, sorted[repeats / 2]);
+            System.err.printf("[bench] %s: median %.1f samples/s, %.2f cores busy%n", config, sorted[repeats / 2],
+                    coresUsed);
         }
         figures.put("peak_rss_mib", BenchmarkOutput.peakResidentMiB());
         BenchmarkOutput.print(figures);
         return 0;
+    }
+
+    /** CPU time of this process, user and system, all threads (JIT and GC included). */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**

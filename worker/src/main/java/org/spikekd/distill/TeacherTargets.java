@@ -32,6 +32,11 @@ public final class TeacherTargets {
         this.teacherChannelsLast = teacher != null && GraphLayers.channelsLast(teacher);
     }
 
+    /** False for direct training. */
+    public boolean hasTeacher() {
+        return teacher != null;
+    }
+
     /**
      * The labels for {@code student}'s outputs on {@code images}: the distillation labels for its
      * logits and, for feature distillation, the teacher's feature maps flattened in the memory

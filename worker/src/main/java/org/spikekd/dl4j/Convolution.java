@@ -134,10 +134,16 @@ public class Convolution extends ConvolutionLayer {
             INDArray bias = c.hasBias() ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr)
                     : null;
             ConvolutionGeometry g = sparseCapable(in) ? geometry(c, in, out) : null;
-            if (g != null && forwardPath.sparse()) {
+            // inference takes one fixed path (dense unless sparse is forced), so that an evaluation
+            // gives the same figures wherever and whenever it runs; training chooses by timing
+            boolean timed = g != null && training;
+            boolean sparse = timed ? forwardPath.sparse() : g != null && forwardPath.mode() == PathChoice.Mode.SPARSE;
+            if (sparse) {
                 long start = System.nanoTime();
                 double rate = SparseConvolutionKernel.forward(g, RowMajor.of(in), RowMajor.of(weights), bias, out);
-                forwardPath.took(true, System.nanoTime() - start, rate);
+                if (timed) {
+                    forwardPath.took(true, System.nanoTime() - start, rate);
+                }
                 return new Pair<>(out, null);
             }
             long start = System.nanoTime();
@@ -149,7 +155,7 @@ public class Convolution extends ConvolutionLayer {
                 op.addInputs(in, weights);
             }
             Nd4j.exec(op.addOutputs(out).build());
-            if (g != null) {
+            if (timed) {
                 forwardPath.took(false, System.nanoTime() - start, Double.NaN);
             }
             return new Pair<>(out, null);

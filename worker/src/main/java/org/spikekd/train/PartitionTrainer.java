@@ -78,28 +78,36 @@ public final class PartitionTrainer {
         long cpuStart = processCpuNanos();
         double currentRate = Double.NaN;
         int b = fromBatch;
-        while (b < toBatch && minibatches.hasNext()) {
-            Minibatches.Batch batch = minibatches.next();
-            double rate = schedule.at((long) (epoch - 1) * batches + b);
-            if (rate != currentRate) {
-                net.setLearningRate(rate);
-                currentRate = rate;
+        try (TeacherPrefetch teacher = new TeacherPrefetch(targets, net)) {
+            Minibatches.Batch batch = b < toBatch && minibatches.hasNext() ? minibatches.next() : null;
+            TeacherPrefetch.Pending labels = batch == null ? null : teacher.start(batch.features, batch.labels);
+            while (batch != null) {
+                // the next minibatch's teacher targets are computed while this one trains
+                Minibatches.Batch next = b + 1 < toBatch && minibatches.hasNext() ? minibatches.next() : null;
+                TeacherPrefetch.Pending nextLabels = next == null ? null : teacher.start(next.features, next.labels);
+                double rate = schedule.at((long) (epoch - 1) * batches + b);
+                if (rate != currentRate) {
+                    net.setLearningRate(rate);
+                    currentRate = rate;
+                }
+                net.fit(new MultiDataSet(new INDArray[] {batch.features}, labels.get()));
+                double loss = net.score();
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("training diverged: loss is " + loss + " at epoch " + epoch
+                            + ", minibatch " + (b + 1) + (progressLabel.isEmpty() ? "" : " of " + progressLabel)
+                            + "; lower train.learning-rate or widen surrogate.alpha");
+                }
+                lossSum += loss * batch.size();
+                seen += batch.size();
+                b++;
+                if (progress != null) {
+                    progress.batch(progressLabel.isEmpty() ? "train" : "train " + progressLabel, epoch,
+                            settings.epochs(), b, batches, lossSum / seen, seen / ((System.nanoTime() - start) / 1e9));
+                }
+                afterBatch.accept(b);
+                batch = next;
+                labels = nextLabels;
             }
-            net.fit(new MultiDataSet(new INDArray[] {batch.features}, targets.labels(net, batch.features, batch.labels)));
-            double loss = net.score();
-            if (!Double.isFinite(loss)) {
-                throw new IllegalStateException("training diverged: loss is " + loss + " at epoch " + epoch
-                        + ", minibatch " + (b + 1) + (progressLabel.isEmpty() ? "" : " of " + progressLabel)
-                        + "; lower train.learning-rate or widen surrogate.alpha");
-            }
-            lossSum += loss * batch.size();
-            seen += batch.size();
-            b++;
-            if (progress != null) {
-                progress.batch(progressLabel.isEmpty() ? "train" : "train " + progressLabel, epoch,
-                        settings.epochs(), b, batches, lossSum / seen, seen / ((System.nanoTime() - start) / 1e9));
-            }
-            afterBatch.accept(b);
         }
         long cpuEnd = processCpuNanos();
         return new Outcome(seen, lossSum, (System.nanoTime() - start) / 1e9,

@@ -1,0 +1,78 @@
+package org.spikekd.train;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.spikekd.cpu.ThreadBudget;
+import org.spikekd.distill.TeacherTargets;
+
+/**
+ * The teacher's targets for the next minibatch, computed on a helper thread while the student
+ * trains on the current one. A student's training step leaves a core idle in its serial stretches
+ * (DL4J's graph bookkeeping between operations); the teacher's inference fills them. The helper
+ * runs the teacher on one thread, so that the two together ask for no more cores than the student
+ * alone. The targets are the same whichever thread computes them (the teacher's inference has no
+ * randomness), and minibatches are still drawn in order on the training thread.
+ *
+ * <p>The first minibatch's targets are computed on the training thread itself, so that the
+ * teacher's folded copy is made, and a teacher that does not fit the data fails, there and in
+ * order. (Tests do not provoke that failure: after a failed native operation ND4J 1.0.0-M2 crashes
+ * the JVM at a later one, whichever thread ran it.)
+ */
+final class TeacherPrefetch implements AutoCloseable {
+    private final TeacherTargets targets;
+    private final ComputationGraph student;
+    private final ExecutorService helper;
+    private boolean first = true;
+
+    TeacherPrefetch(TeacherTargets targets, ComputationGraph student) {
+        this.targets = targets;
+        this.student = student;
+        this.helper = targets.hasTeacher() ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(() -> {
+                ThreadBudget.use(1);
+                r.run();
+            }, "spikekd-teacher");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+    }
+
+    /** The targets of a minibatch, being computed. */
+    interface Pending {
+        INDArray[] get();
+    }
+
+    /** Starts computing the targets of {@code images}: on the helper, except the first minibatch's and without a teacher. */
+    Pending start(INDArray images, INDArray oneHot) {
+        if (helper == null || first) {
+            first = false;
+            INDArray[] labels = targets.labels(student, images, oneHot);
+            return () -> labels;
+        }
+        Future<INDArray[]> f = helper.submit(() -> targets.labels(student, images, oneHot));
+        return () -> {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the teacher ran", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException("the teacher failed: " + e.getCause(), e.getCause());
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (helper != null) {
+            helper.shutdownNow();
+        }
+    }
+}
