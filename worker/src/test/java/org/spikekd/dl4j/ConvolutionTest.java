@@ -27,6 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.spikekd.model.GraphGradients;
 
 /**
  * SpikeKD's convolution must compute what DL4J's does, gradients included, while skipping the
@@ -56,8 +57,8 @@ class ConvolutionTest {
         INDArray y = Nd4j.rand(DataType.FLOAT, out.shape());
         assertEquals(dl4j.outputSingle(x), out);
 
-        Map<String, INDArray> g1 = gradients(ours, x, y);
-        Map<String, INDArray> g2 = gradients(dl4j, x, y);
+        Map<String, INDArray> g1 = GraphGradients.of(ours, x, y);
+        Map<String, INDArray> g2 = GraphGradients.of(dl4j, x, y);
         assertEquals(g2.keySet(), g1.keySet());
         assertTrue(g1.containsKey("below_W"));
         for (String k : g1.keySet()) {
@@ -93,8 +94,8 @@ class ConvolutionTest {
         assertTrue(out.sub(expected).amaxNumber().doubleValue() <= 1e-5 * expected.amaxNumber().doubleValue(),
                 "outputs differ");
         INDArray y = Nd4j.rand(DataType.FLOAT, out.shape());
-        Map<String, INDArray> g1 = gradients(ours, x, y);
-        Map<String, INDArray> g2 = gradients(dl4j, x, y);
+        Map<String, INDArray> g1 = GraphGradients.of(ours, x, y);
+        Map<String, INDArray> g2 = GraphGradients.of(dl4j, x, y);
         assertEquals(g2.keySet(), g1.keySet());
         for (String k : g1.keySet()) {
             double scale = g2.get(k).norm2Number().doubleValue();
@@ -122,15 +123,6 @@ class ConvolutionTest {
         assertInstanceOf(Convolution.Impl.class, restored.getLayer("conv"));
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 11, 11);
         assertEquals(net.outputSingle(x), restored.outputSingle(x));
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph net, INDArray x, INDArray y) {
-        net.setInputs(x);
-        net.setLabels(y);
-        net.computeGradientAndScore();
-        Map<String, INDArray> g = new java.util.TreeMap<>();
-        net.gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
-        return g;
     }
 
     private static ComputationGraph graph(Layer conv, CNN2DFormat format) {

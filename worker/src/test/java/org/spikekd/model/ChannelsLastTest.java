@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-import java.util.TreeMap;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -48,8 +47,8 @@ class ChannelsLastTest {
         INDArray expected = first.output(true, x)[0];
         assertClose(expected, last.output(true, x)[0], "logits");
 
-        Map<String, INDArray> g1 = gradients(first, x, labels);
-        Map<String, INDArray> g2 = gradients(last, x, labels);
+        Map<String, INDArray> g1 = GraphGradients.of(first, x, labels);
+        Map<String, INDArray> g2 = GraphGradients.of(last, x, labels);
         assertEquals(g1.keySet(), g2.keySet());
         for (String k : g1.keySet()) {
             assertClose(g1.get(k), g2.get(k), "dL/d" + k);
@@ -93,15 +92,6 @@ class ChannelsLastTest {
         assertThrows(IllegalArgumentException.class,
                 () -> conf.getOutputType(0, InputType.convolutional(5, 7, 3, CNN2DFormat.NHWC)));
         assertThrows(IllegalArgumentException.class, () -> conf.getOutputType(0, InputType.feedForward(4)));
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph net, INDArray x, INDArray labels) {
-        net.setInputs(x);
-        net.setLabels(labels);
-        net.computeGradientAndScore();
-        Map<String, INDArray> g = new TreeMap<>();
-        net.gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
-        return g;
     }
 
     private static void assertClose(INDArray expected, INDArray actual, String what) {

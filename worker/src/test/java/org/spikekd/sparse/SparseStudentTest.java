@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -20,6 +19,7 @@ import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
 import org.spikekd.model.VggArchitecture;
+import org.spikekd.model.GraphGradients;
 
 /**
  * A spiking student (the reference network's shape, narrower) computes the same loss and
@@ -44,8 +44,8 @@ class SparseStudentTest {
         for (int i = 0; i < 8; i++) {
             labels.putScalar(i, i % 10, 1);
         }
-        Map<String, INDArray> gd = gradients(dense, x, labels);
-        Map<String, INDArray> gs = gradients(sparse, x, labels);
+        Map<String, INDArray> gd = GraphGradients.of(dense, x, labels);
+        Map<String, INDArray> gs = GraphGradients.of(sparse, x, labels);
         assertEquals(dense.score(), sparse.score(), 1e-5 * Math.abs(dense.score()));
         for (String k : gd.keySet()) {
             double scale = gd.get(k).norm2Number().doubleValue();
@@ -87,14 +87,5 @@ class SparseStudentTest {
 
     private static void choose(ComputationGraph net, PathChoice.Mode mode) {
         convolutions(net).forEach(c -> c.choosePaths(mode));
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph net, INDArray x, INDArray labels) {
-        net.setInputs(x);
-        net.setLabels(labels);
-        net.computeGradientAndScore();
-        Map<String, INDArray> g = new TreeMap<>();
-        net.gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
-        return g;
     }
 }
