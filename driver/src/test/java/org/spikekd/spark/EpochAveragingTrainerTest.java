@@ -37,6 +37,7 @@ import org.spikekd.train.PartitionTrainer;
 import org.spikekd.train.Progress;
 import org.spikekd.train.TrainingJob;
 import org.spikekd.train.TrainingRun;
+import org.spikekd.sparse.PathChoice;
 
 /**
  * Distributed training on a real (embedded) Spark against training in one JVM: one
@@ -69,6 +70,9 @@ class EpochAveragingTrainerTest {
     @BeforeAll
     static void start() throws Exception {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        // runs compared with each other take one fixed convolution path: under the automatic
+        // choice two runs may time their way onto different paths (see sparse.PathChoice)
+        System.setProperty(PathChoice.Mode.PROPERTY, "sparse");
         teacherModel = TrainingRun.local(JobConfig.load(null, List.of(
                 "data.path=" + FASHION, "data.train-limit=600", "data.test-limit=200", "model.role=teacher",
                 "model.vgg.stages=[[8],[16]]", "model.vgg.hidden=[32]", "train.epochs=1",
@@ -86,6 +90,7 @@ class EpochAveragingTrainerTest {
 
     @AfterAll
     static void stop() {
+        System.clearProperty(PathChoice.Mode.PROPERTY);
         if (sc != null) {
             sc.stop();
         }

@@ -23,6 +23,7 @@ import org.spikekd.config.JobSettings;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.Progress;
 import org.spikekd.train.TrainingRun;
+import org.spikekd.sparse.PathChoice;
 
 /**
  * Data, teacher, run directory and checkpoints on a real HDFS (MiniDFSCluster): a KD student trained
@@ -40,6 +41,9 @@ class HdfsRunTest {
     @BeforeAll
     static void start() throws Exception {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        // runs compared with each other take one fixed convolution path: under the automatic
+        // choice two runs may time their way onto different paths (see sparse.PathChoice)
+        System.setProperty(PathChoice.Mode.PROPERTY, "sparse");
         hdfs = LocalHdfs.start(base);
         fs = hdfs.getFileSystem();
         root = LocalHdfs.uri(hdfs);
@@ -48,6 +52,7 @@ class HdfsRunTest {
 
     @AfterAll
     static void stop() {
+        System.clearProperty(PathChoice.Mode.PROPERTY);
         if (sc != null) {
             sc.stop();
         }

@@ -60,9 +60,9 @@ public class Convolution extends ConvolutionLayer {
     /** Runs a {@link Convolution}. */
     public static class Impl extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
         /** Forward: libnd4j's conv2d, or the sparse gather over active inputs. */
-        private PathChoice forwardPath = new PathChoice(PathChoice.Mode.CONFIGURED);
+        private PathChoice forwardPath = new PathChoice(PathChoice.Mode.configured());
         /** Backward: libnd4j's conv2d_bp, or the input gradient as a convolution plus the sparse weight gradient. */
-        private PathChoice backwardPath = new PathChoice(PathChoice.Mode.CONFIGURED);
+        private PathChoice backwardPath = new PathChoice(PathChoice.Mode.configured());
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);

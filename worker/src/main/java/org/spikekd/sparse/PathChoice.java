@@ -8,7 +8,10 @@ package org.spikekd.sparse;
  * training moves the choice with it). Medians, because single calls of libnd4j's ops vary by a
  * factor of several on a busy 2-core machine. The crossover is therefore
  * measured on the machine and the layer it runs on, never assumed. {@link Mode#DENSE} and
- * {@link Mode#SPARSE} fix the path (for runs repeatable bit for bit, and for tests).
+ * {@link Mode#SPARSE} fix the path. The two paths agree to float rounding, not bit for bit, and a
+ * spiking network can turn a rounding difference into a different spike, so under AUTO two runs
+ * of one job (an uninterrupted one and a resumed one, say) may take different paths and end
+ * measurably apart; a run that must repeat another fixes the path.
  *
  * <p>Not thread-safe: a layer runs on one thread at a time.
  */
@@ -17,8 +20,13 @@ public final class PathChoice {
     public enum Mode {
         AUTO, DENSE, SPARSE;
 
-        /** The JVM's setting, checked once. */
-        public static final Mode CONFIGURED = parse(System.getProperty("spikekd.convolution", "auto"));
+        /** The JVM property that sets the mode of layers made from now on. */
+        public static final String PROPERTY = "spikekd.convolution";
+
+        /** The JVM's setting ({@value #PROPERTY}, auto when unset), read when a layer is made. */
+        public static Mode configured() {
+            return parse(System.getProperty(PROPERTY, "auto"));
+        }
 
         static Mode parse(String value) {
             for (Mode m : values()) {
