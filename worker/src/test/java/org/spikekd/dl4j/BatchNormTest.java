@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.TreeMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -28,6 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.spikekd.model.GraphGradients;
 
 /**
  * SpikeKD's batch norm must compute what DL4J's does — outputs, gradients, running statistics and
@@ -52,8 +52,8 @@ class BatchNormTest {
         INDArray x = Nd4j.rand(DataType.FLOAT, shape).muli(3).addi(1.5);
         INDArray y = Nd4j.rand(DataType.FLOAT, ours.outputSingle(true, x).shape());
 
-        Map<String, INDArray> g1 = gradients(ours, x, y);
-        Map<String, INDArray> g2 = gradients(dl4j, x, y);
+        Map<String, INDArray> g1 = GraphGradients.of(ours, x, y);
+        Map<String, INDArray> g2 = GraphGradients.of(dl4j, x, y);
         assertEquals(g2.keySet(), g1.keySet());
         for (String k : g1.keySet()) {
             if (k.endsWith("_mean") || k.endsWith("_log10stdev")) {
@@ -96,15 +96,6 @@ class BatchNormTest {
         }
         double diff = actual.sub(expected).norm2Number().doubleValue();
         assertTrue(diff <= 1e-4 * scale + 1e-5, what + " differs by " + diff + " (norm " + scale + ")");
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph net, INDArray x, INDArray y) {
-        net.setInputs(x);
-        net.setLabels(y);
-        net.computeGradientAndScore();
-        Map<String, INDArray> g = new TreeMap<>();
-        net.gradient().gradientForVariable().forEach((k, v) -> g.put(k, v.dup()));
-        return g;
     }
 
     /** below -> bn -> out, where "below" (a convolution or a dense layer) sees the gradient bn passes down. */
