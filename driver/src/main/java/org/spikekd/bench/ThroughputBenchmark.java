@@ -49,6 +49,9 @@ public final class ThroughputBenchmark implements Callable<Integer> {
     @Option(names = "--channels-first", description = "Build the networks channels-first, as SpikeKD did before it "
             + "turned channels-last after the input (to compare the two).")
     boolean channelsFirst;
+    @Option(names = "--convolution", description = "Convolution paths: auto (each layer times dense and sparse), "
+            + "dense or sparse; default: -Dspikekd.convolution, else auto.")
+    String convolution;
     @Option(names = "--threads", defaultValue = "0", description = "Threads for ND4J and SpikeKD's kernels "
             + "(0 = every core), as a Spark task with that many cores gets.")
     int threads;
@@ -68,6 +71,14 @@ public final class ThroughputBenchmark implements Callable<Integer> {
         figures.put("benchmark", "throughput");
         figures.put("environment", BenchmarkOutput.environment());
         figures.put("layout", channelsFirst ? "channels-first" : "channels-last");
+        if (convolution != null) {
+            if (!List.of("auto", "dense", "sparse").contains(convolution)) {
+                throw new IllegalArgumentException("--convolution must be auto, dense or sparse, not '" + convolution + "'");
+            }
+            // read by every convolution layer made from here on (this process is the benchmark's own)
+            System.setProperty(PathChoice.Mode.PROPERTY, convolution);
+        }
+        figures.put("convolution_mode", PathChoice.Mode.configured().name().toLowerCase());
         for (String config : configs) {
             if (!List.of("teacher", "student-direct", "student-kd").contains(config)) {
                 throw new IllegalArgumentException("--configs: unknown configuration '" + config + "'");

@@ -101,6 +101,23 @@ public class CommandLineTest {
         assertTrue(rate > 0 && rate < 1, "s1.2's input is spikes: " + s12);
         assertEquals(1.0, convs.get("s1.1.conv").get("forward").get("input_firing_rate").asDouble(), 1e-9,
                 "the stem's input is the image");
+        assertEquals("auto", o.lastJsonLine().get("convolution_mode").asText());
+    }
+
+    @Test
+    void throughputBenchmarkCanFixTheConvolutionPath() throws Exception {
+        try {
+            Outcome o = run("bench", "throughput", "--configs", "student-direct", "--batch", "4", "--warmup", "1",
+                    "--iters", "3", "--repeats", "1", "--convolution", "dense");
+            assertEquals(0, o.exitCode(), o.err());
+            assertEquals("dense", o.lastJsonLine().get("convolution_mode").asText());
+            for (JsonNode layer : o.lastJsonLine().get("student-direct").get("convolutions")) {
+                assertEquals(0, layer.get("forward").get("sparse_calls").asInt(), layer.toString());
+                assertEquals(0, layer.get("backward").get("sparse_calls").asInt(), layer.toString());
+            }
+        } finally {
+            System.clearProperty(org.spikekd.sparse.PathChoice.Mode.PROPERTY);
+        }
     }
 
     @Test
