@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.spikekd.cpu.ProcessCpuTime;
 import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.DatasetLoader;
@@ -99,7 +100,7 @@ public final class ThroughputBenchmark implements Callable<Integer> {
                 trainStep.run();
             }
             double[] runs = new double[repeats];
-            long cpuStart = processCpuNanos();
+            long cpuStart = ProcessCpuTime.nanos();
             long wallStart = System.nanoTime();
             for (int r = 0; r < repeats; r++) {
                 long start = System.nanoTime();
@@ -109,7 +110,9 @@ public final class ThroughputBenchmark implements Callable<Integer> {
                 runs[r] = iters * (double) batch / ((System.nanoTime() - start) / 1e9);
                 System.err.printf("[bench] %s repeat %d/%d: %.1f samples/s%n", config, r + 1, repeats, runs[r]);
             }
-            double coresUsed = (processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
+            long cpuEnd = ProcessCpuTime.nanos();
+            double coresUsed = cpuStart < 0 || cpuEnd < 0 ? Double.NaN
+                    : (cpuEnd - cpuStart) / (double) (System.nanoTime() - wallStart);
             double[] sorted = runs.clone();
             Arrays.sort(sorted);
             Map<String, Object> rec = new LinkedHashMap<>();
@@ -129,12 +132,6 @@ public final class ThroughputBenchmark implements Callable<Integer> {
         figures.put("peak_rss_mib", BenchmarkOutput.peakResidentMiB());
         BenchmarkOutput.print(figures);
         return 0;
-    }
-
-    /** CPU time of this process, user and system, all threads (JIT and GC included). */
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**

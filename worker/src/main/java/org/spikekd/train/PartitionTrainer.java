@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.spikekd.config.JobSettings;
+import org.spikekd.cpu.ProcessCpuTime;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.encoding.SpikeRandom;
@@ -75,7 +76,7 @@ public final class PartitionTrainer {
         double lossSum = 0;
         long seen = 0;
         long start = System.nanoTime();
-        long cpuStart = processCpuNanos();
+        long cpuStart = ProcessCpuTime.nanos();
         double currentRate = Double.NaN;
         int b = fromBatch;
         try (TeacherPrefetch teacher = new TeacherPrefetch(targets, net)) {
@@ -109,16 +110,9 @@ public final class PartitionTrainer {
                 labels = nextLabels;
             }
         }
-        long cpuEnd = processCpuNanos();
+        long cpuEnd = ProcessCpuTime.nanos();
         return new Outcome(seen, lossSum, (System.nanoTime() - start) / 1e9,
                 cpuStart < 0 || cpuEnd < 0 ? Double.NaN : (cpuEnd - cpuStart) / 1e9);
-    }
-
-    /** CPU nanoseconds of this JVM so far, or -1 where the platform does not say. */
-    private static long processCpuNanos() {
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean
-                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
     }
 
     /** The seed of one epoch's pass over one partition. */
