@@ -73,11 +73,9 @@ public final class ThroughputBenchmark implements Callable<Integer> {
         figures.put("environment", BenchmarkOutput.environment());
         figures.put("layout", channelsFirst ? "channels-first" : "channels-last");
         if (convolution != null) {
-            if (!List.of("auto", "dense", "sparse").contains(convolution)) {
-                throw new IllegalArgumentException("--convolution must be auto, dense or sparse, not '" + convolution + "'");
-            }
             // read by every convolution layer made from here on (this process is the benchmark's own)
-            System.setProperty(PathChoice.Mode.PROPERTY, convolution);
+            System.setProperty(PathChoice.Mode.PROPERTY,
+                    PathChoice.Mode.parse(convolution, "--convolution").name().toLowerCase());
         }
         figures.put("convolution_mode", PathChoice.Mode.configured().name().toLowerCase());
         for (String config : configs) {

@@ -25,16 +25,17 @@ public final class PathChoice {
 
         /** The JVM's setting ({@value #PROPERTY}, auto when unset), read when a layer is made. */
         public static Mode configured() {
-            return parse(System.getProperty(PROPERTY, "auto"));
+            return parse(System.getProperty(PROPERTY, "auto"), "-D" + PROPERTY);
         }
 
-        static Mode parse(String value) {
+        /** {@code value} (auto, dense or sparse, any case); an error names {@code setting} otherwise. */
+        public static Mode parse(String value, String setting) {
             for (Mode m : values()) {
                 if (m.name().equalsIgnoreCase(value.trim())) {
                     return m;
                 }
             }
-            throw new IllegalArgumentException("-Dspikekd.convolution must be auto, dense or sparse, not '" + value + "'");
+            throw new IllegalArgumentException(setting + " must be auto, dense or sparse, not '" + value + "'");
         }
     }
 

@@ -54,8 +54,9 @@ class PathChoiceTest {
 
     @Test
     void settingsAreNamedInErrors() {
-        assertEquals(PathChoice.Mode.SPARSE, PathChoice.Mode.parse(" Sparse"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PathChoice.Mode.parse("fast"));
+        assertEquals(PathChoice.Mode.SPARSE, PathChoice.Mode.parse(" Sparse", "-D" + PathChoice.Mode.PROPERTY));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PathChoice.Mode.parse("fast", "-D" + PathChoice.Mode.PROPERTY));
         assertTrue(e.getMessage().contains("spikekd.convolution"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
