@@ -33,13 +33,18 @@ public record ConvolutionGeometry(int images, int height, int width, int inChann
         return (long) images * outPixels() * outChannels * inChannels * kernelHeight * kernelWidth;
     }
 
+    /** Stride 1 and dilation 1 both ways: a kernel tap is a fixed offset between input and output pixels. */
+    public boolean unitStrideAndDilation() {
+        return strideY == 1 && strideX == 1 && dilationY == 1 && dilationX == 1;
+    }
+
     /**
      * True when the gradient with respect to the input is itself a convolution of the output
      * gradient with the kernel flipped in space and transposed in channels, with the same padding:
      * stride and dilation 1, odd kernel sizes padded by half, output as large as the input.
      */
     public boolean inputGradientIsConvolution() {
-        return strideY == 1 && strideX == 1 && dilationY == 1 && dilationX == 1
+        return unitStrideAndDilation()
                 && kernelHeight % 2 == 1 && kernelWidth % 2 == 1
                 && padTop == kernelHeight / 2 && padLeft == kernelWidth / 2
                 && outHeight == height && outWidth == width;

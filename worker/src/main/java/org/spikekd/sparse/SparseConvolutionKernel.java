@@ -16,7 +16,7 @@ import org.spikekd.cpu.ThreadBudget;
  * firing rate times the dense convolution's. The weight gradient is the mirror image: each active
  * input adds the output gradient's row at each pixel it reaches into its weight row. Both run
  * image by image on {@link ActiveInputs}' lists, the weights rearranged as [tap, C_in, C_out] so
- * that a row is contiguous, C_out held in SIMD registers (Vector API) in chunks of up to four
+ * that a row is contiguous, C_out held in SIMD registers (Vector API) in chunks of up to eight
  * vectors. (Perez-Nieves and Goodman, NeurIPS 2021, exploit the same sparsity in the backward pass
  * on a GPU.)
  *
@@ -91,15 +91,15 @@ public final class SparseConvolutionKernel {
         long[] active = new long[PIECES];
         float[][] partialW = new float[PIECES][];
         float[][] partialB = new float[PIECES][];
-        boolean byChannel = g.strideY() == 1 && g.strideX() == 1 && g.dilationY() == 1 && g.dilationX() == 1;
+        boolean byChannel = g.unitStrideAndDilation();
         Margins margins = new Margins(g);
         forEachPiece(g.images(), (piece, from, to) -> {
             Scratch s = Scratch.of(g, cPad);
-            float[] dw = new float[rows * cPad];
-            ChannelLists lists = byChannel ? new ChannelLists(g.inChannels(), g.inPixels()) : null;
-            float[] margined = byChannel ? new float[margins.height * margins.width * cPad] : null;
-            float[] span = byChannel ? new float[g.kernelWidth() * cPad] : null;
+            float[] dw = new float[rows * cPad]; // this piece's partial sum, kept until the pieces are added
             float[] db = new float[cPad];
+            ChannelLists lists = byChannel ? s.channelLists() : null;
+            float[] margined = byChannel ? s.margined(margins.height * margins.width * cPad) : null;
+            float[] span = byChannel ? s.span(g.kernelWidth() * cPad) : null;
             for (int n = from; n < to; n++) {
                 readImage(in, n, g.inPixels() * g.inChannels(), s.image);
                 readRows(gradOut, n, s.out, g.outPixels(), g.outChannels(), cPad);
@@ -231,10 +231,11 @@ public final class SparseConvolutionKernel {
     /**
      * One image's active inputs listed channel by channel, as positions in the margined output grid
      * (of the pixel tap (0, 0) reaches), with their values: channel c's list is entries
-     * {@code c * capacity ..} of {@code position} and {@code value}, {@code count[c]} long.
+     * {@code c * capacity ..} of {@code position} and {@code value}, {@code count[c]} long. A
+     * thread's lists serve every image of up to {@code capacity} pixels and {@code count.length}
+     * channels (the counts of channels an image does not have stay 0).
      */
     private static final class ChannelLists {
-        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
         final int capacity;
         final int[] count;
         final int[] position;
@@ -506,6 +507,10 @@ public final class SparseConvolutionKernel {
         final ActiveInputs active;
         private final int pixels;
         private final int channels;
+        /** The stride-1 weight gradient's arrays, made on its first use by this thread. */
+        private ChannelLists lists;
+        private float[] margined = new float[0];
+        private float[] span = new float[0];
 
         private Scratch(int imageSize, int outSize, int pixels, int channels) {
             image = new float[imageSize];
@@ -528,6 +533,30 @@ public final class SparseConvolutionKernel {
                 MINE.set(s);
             }
             return s;
+        }
+
+        /** Channel lists for an image of up to this scratch's pixels and channels. */
+        ChannelLists channelLists() {
+            if (lists == null) {
+                lists = new ChannelLists(channels, pixels);
+            }
+            return lists;
+        }
+
+        /** At least {@code size} floats for the margined output gradient. */
+        float[] margined(int size) {
+            if (margined.length < size) {
+                margined = new float[size];
+            }
+            return margined;
+        }
+
+        /** At least {@code size} floats for a span of K_w weight rows. */
+        float[] span(int size) {
+            if (span.length < size) {
+                span = new float[size];
+            }
+            return span;
         }
     }
 
