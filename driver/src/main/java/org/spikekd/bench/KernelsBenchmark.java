@@ -35,8 +35,20 @@ public final class KernelsBenchmark implements Callable<Integer> {
     int repeats;
     @Option(names = "--threads", defaultValue = "0", description = "Thread budget (0 = every core).") int threads;
 
+    /** What a layer's input is, which decides how the benchmark draws it at a firing rate. */
+    private enum Input {
+        /** 0 or 1. */
+        SPIKES,
+        /** 2x2 means of spikes: multiples of 1/4. */
+        POOLED_SPIKES,
+        /** A ReLU's output: uniform values where active. */
+        RELU,
+        /** A normalized image: Gaussian, every entry non-zero (the rate is ignored). */
+        IMAGE
+    }
+
     /** A layer of the reference network (../shared/bench/pytorch_ref): name, input [N, H, W, C_in], C_out. */
-    private record Layer(String name, int images, int size, int inChannels, int outChannels) {
+    private record Layer(String name, Input input, int images, int size, int inChannels, int outChannels) {
         ConvolutionGeometry geometry() {
             return new ConvolutionGeometry(images, size, size, inChannels, 3, 3, 1, 1, 1, 1, 1, 1, size, size,
                     outChannels);
@@ -49,11 +61,11 @@ public final class KernelsBenchmark implements Callable<Integer> {
         System.err.println("[bench] threads: " + ThreadBudget.describe());
         int tn = batch * timeSteps;
         List<Layer> layers = List.of(
-                new Layer("student s1.2 (spikes)", tn, 28, 32, 32),
-                new Layer("student s2.1 (pooled spikes)", tn, 14, 32, 64),
-                new Layer("student s2.2 (spikes)", tn, 14, 64, 64),
-                new Layer("teacher s1.2 (ReLU)", batch, 28, 32, 32),
-                new Layer("teacher s2.2 (ReLU)", batch, 14, 64, 64));
+                new Layer("student s1.2 (spikes)", Input.SPIKES, tn, 28, 32, 32),
+                new Layer("student s2.1 (pooled spikes)", Input.POOLED_SPIKES, tn, 14, 32, 64),
+                new Layer("student s2.2 (spikes)", Input.SPIKES, tn, 14, 64, 64),
+                new Layer("teacher s1.2 (ReLU)", Input.RELU, batch, 28, 32, 32),
+                new Layer("teacher s2.2 (ReLU)", Input.RELU, batch, 14, 64, 64));
         Map<String, Object> figures = BenchmarkOutput.begin("kernels");
         figures.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
         List<Object> results = new ArrayList<>();
@@ -61,7 +73,8 @@ public final class KernelsBenchmark implements Callable<Integer> {
             results.add(measure(layer));
         }
         figures.put("layers", results);
-        figures.put("stem", stem());
+        // the student's stem: a dense image, one channel, at batch N (direct encoding)
+        figures.put("stem", stem(new Layer("student s1.1 (image)", Input.IMAGE, batch, 28, 1, 32)));
         BenchmarkOutput.print(figures);
         return 0;
     }
@@ -70,35 +83,24 @@ public final class KernelsBenchmark implements Callable<Integer> {
         ConvolutionGeometry g = layer.geometry();
         Nd4j.getRandom().setSeed(7);
         INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), 3, 3).muli(0.1);
-        INDArray dy = Nd4j.randn(DataType.FLOAT, g.images(), g.outHeight(), g.outWidth(), g.outChannels());
-        INDArray y = Nd4j.create(DataType.FLOAT, dy.shape());
-        INDArray dx = Nd4j.create(DataType.FLOAT, g.images(), g.height(), g.width(), g.inChannels());
-        INDArray dw = Nd4j.create(DataType.FLOAT, w.shape());
         List<Map<String, Object>> byRate = new ArrayList<>();
         double[] forwardRatio = new double[rates.size()];
         double[] backwardRatio = new double[rates.size()];
         for (int i = 0; i < rates.size(); i++) {
             double rate = rates.get(i);
-            INDArray x = input(layer, g, rate);
-            double denseForward = median(() -> DenseConvolution.forward(g, x, w, null, y));
-            double sparseForward = median(() -> SparseConvolutionKernel.forward(g, x, w, null, y));
-            double denseBackward = median(() -> DenseConvolution.backward(g, x, w, null, dy, dx, dw, null));
-            double inputGradient = median(() -> DenseConvolution.inputGradient(g, w, dy, dx));
-            double weightGradient = median(() -> SparseConvolutionKernel.weightGradient(g, x, dy, dw, null));
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("rate", rate);
-            r.put("dense_forward_ms", denseForward);
-            r.put("sparse_forward_ms", sparseForward);
-            r.put("dense_backward_ms", denseBackward);
-            r.put("input_gradient_as_convolution_ms", inputGradient);
-            r.put("sparse_weight_gradient_ms", weightGradient);
+            r.putAll(timings(g, input(layer, g, rate), w));
+            double inputGradient = (double) r.get("input_gradient_as_convolution_ms");
+            double weightGradient = (double) r.get("sparse_weight_gradient_ms");
             r.put("split_backward_ms", inputGradient + weightGradient);
             byRate.add(r);
-            forwardRatio[i] = sparseForward / denseForward;
-            backwardRatio[i] = (inputGradient + weightGradient) / denseBackward;
+            forwardRatio[i] = (double) r.get("sparse_forward_ms") / (double) r.get("dense_forward_ms");
+            backwardRatio[i] = (inputGradient + weightGradient) / (double) r.get("dense_backward_ms");
             System.err.printf("[bench] %s at rate %.2f: forward dense %.2f sparse %.2f ms; backward dense %.2f, "
                             + "input gradient %.2f + sparse weight gradient %.2f ms%n", layer.name(), rate,
-                    denseForward, sparseForward, denseBackward, inputGradient, weightGradient);
+                    r.get("dense_forward_ms"), r.get("sparse_forward_ms"), r.get("dense_backward_ms"), inputGradient,
+                    weightGradient);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("layer", layer.name());
@@ -110,31 +112,40 @@ public final class KernelsBenchmark implements Callable<Integer> {
         return m;
     }
 
-    /** The student's stem: a dense image, one channel, at batch N (direct encoding). */
-    private Map<String, Object> stem() {
-        ConvolutionGeometry g = new ConvolutionGeometry(batch, 28, 28, 1, 3, 3, 1, 1, 1, 1, 1, 1, 28, 28, 32);
+    private Map<String, Object> stem(Layer layer) {
+        ConvolutionGeometry g = layer.geometry();
         Nd4j.getRandom().setSeed(7);
-        INDArray x = Nd4j.randn(DataType.FLOAT, batch, 28, 28, 1);
-        INDArray w = Nd4j.randn(DataType.FLOAT, 32, 1, 3, 3);
-        INDArray dy = Nd4j.randn(DataType.FLOAT, batch, 28, 28, 32);
+        INDArray x = input(layer, g, 1.0);
+        INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), 3, 3);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("shape", g.describe());
+        m.putAll(timings(g, x, w));
+        System.err.println("[bench] stem " + m);
+        return m;
+    }
+
+    /** Medians of each kernel on input {@code x}: the dense and sparse forward, conv2d_bp, and the split backward's two parts. */
+    private Map<String, Object> timings(ConvolutionGeometry g, INDArray x, INDArray w) {
+        INDArray dy = Nd4j.randn(DataType.FLOAT, g.images(), g.outHeight(), g.outWidth(), g.outChannels());
         INDArray y = Nd4j.create(DataType.FLOAT, dy.shape());
         INDArray dx = Nd4j.create(DataType.FLOAT, x.shape());
         INDArray dw = Nd4j.create(DataType.FLOAT, w.shape());
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("shape", g.describe());
         m.put("dense_forward_ms", median(() -> DenseConvolution.forward(g, x, w, null, y)));
         m.put("sparse_forward_ms", median(() -> SparseConvolutionKernel.forward(g, x, w, null, y)));
         m.put("dense_backward_ms", median(() -> DenseConvolution.backward(g, x, w, null, dy, dx, dw, null)));
         m.put("input_gradient_as_convolution_ms", median(() -> DenseConvolution.inputGradient(g, w, dy, dx)));
         m.put("sparse_weight_gradient_ms", median(() -> SparseConvolutionKernel.weightGradient(g, x, dy, dw, null)));
-        System.err.println("[bench] stem " + m);
         return m;
     }
 
-    /** Spikes at {@code rate}; for a layer after average pooling, 2x2 means of spikes at a rate giving that share of non-zeros. */
+    /** The layer's input with {@code rate} of its entries non-zero (see {@link Input}). */
     private static INDArray input(Layer layer, ConvolutionGeometry g, double rate) {
         long[] shape = {g.images(), g.height(), g.width(), g.inChannels()};
-        if (layer.name().contains("pooled")) {
+        if (layer.input() == Input.IMAGE) {
+            return Nd4j.randn(DataType.FLOAT, shape);
+        }
+        if (layer.input() == Input.POOLED_SPIKES) {
             // a pooled value is non-zero when any of 4 spikes is: p = 1 - (1 - q)^4
             double q = 1 - Math.pow(1 - rate, 0.25);
             INDArray sum = Nd4j.create(DataType.FLOAT, shape);
@@ -144,7 +155,7 @@ public final class KernelsBenchmark implements Callable<Integer> {
             return sum.divi(4);
         }
         INDArray spikes = Nd4j.rand(DataType.FLOAT, shape).lt(rate).castTo(DataType.FLOAT);
-        if (layer.name().contains("ReLU")) {
+        if (layer.input() == Input.RELU) {
             spikes.muli(Nd4j.rand(DataType.FLOAT, shape)); // real values where active
         }
         return spikes;
