@@ -1,9 +1,5 @@
 package org.spikekd.sparse;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * The non-zero inputs of one channels-last image, pixel by pixel: for pixel p, the entries
  * {@code start[p] .. start[p+1]-1} of {@code channel} and {@code value}. After spiking neurons
@@ -13,8 +9,6 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>One instance is scratch space for one thread, reused image after image.
  */
 final class ActiveInputs {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-
     final int[] start;
     int[] channel;
     float[] value;
@@ -29,34 +23,26 @@ final class ActiveInputs {
         value = new float[initial];
     }
 
-    /** Lists the non-zero entries of {@code image} ([pixels, channels], row-major). */
+    /**
+     * Lists the non-zero entries of {@code image} ([pixels, channels], row-major). Branch-free:
+     * every entry is written at the next free slot, which moves on only past a non-zero one. (At
+     * firing rates of 10-50% a branch per entry is mispredicted often; and the Vector API's
+     * compare-to-bitmask, {@code VectorMask.toLong}, is not compiled to SIMD instructions by JDK
+     * 17: measured on 64 images of 28x28x32 at 20%, 11 ms against 1.3 ms for this loop.)
+     */
     void scan(float[] image, int pixels, int channels) {
         int k = 0;
-        int bound = SPECIES.loopBound(channels);
         for (int p = 0; p < pixels; p++) {
             start[p] = k;
             if (channel.length - k < channels) {
                 grow(k + channels);
             }
             int base = p * channels;
-            int c = 0;
-            for (; c < bound; c += SPECIES.length()) {
-                long mask = FloatVector.fromArray(SPECIES, image, base + c).compare(VectorOperators.NE, 0f).toLong();
-                while (mask != 0) {
-                    int bit = Long.numberOfTrailingZeros(mask);
-                    channel[k] = c + bit;
-                    value[k] = image[base + c + bit];
-                    k++;
-                    mask &= mask - 1;
-                }
-            }
-            for (; c < channels; c++) {
+            for (int c = 0; c < channels; c++) {
                 float v = image[base + c];
-                if (v != 0f) {
-                    channel[k] = c;
-                    value[k] = v;
-                    k++;
-                }
+                channel[k] = c;
+                value[k] = v;
+                k += v != 0f ? 1 : 0;
             }
         }
         start[pixels] = k;

@@ -248,34 +248,25 @@ public final class SparseConvolutionKernel {
             value = new float[channels * pixels];
         }
 
-        /** Lists the non-zero entries of {@code image} ([pixels, C_in], row-major). */
+        /**
+         * Lists the non-zero entries of {@code image} ([pixels, C_in], row-major). Branch-free, as
+         * {@link ActiveInputs#scan} is: every entry is written at its channel's next free slot,
+         * and the count moves past it only when the entry is non-zero.
+         */
         void scan(float[] image, ConvolutionGeometry g, Margins m) {
             int cIn = g.inChannels();
             java.util.Arrays.fill(count, 0);
-            int bound = SPECIES.loopBound(cIn);
             for (int iy = 0; iy < g.height(); iy++) {
                 for (int ix = 0; ix < g.width(); ix++) {
                     int base = (iy * g.width() + ix) * cIn;
                     int at = (iy + g.padTop() + m.top) * m.width + ix + g.padLeft() + m.left;
-                    int c = 0;
-                    for (; c < bound; c += SPECIES.length()) {
-                        long mask = FloatVector.fromArray(SPECIES, image, base + c)
-                                .compare(jdk.incubator.vector.VectorOperators.NE, 0f).toLong();
-                        while (mask != 0) {
-                            int ch = c + Long.numberOfTrailingZeros(mask);
-                            int k = ch * capacity + count[ch]++;
-                            position[k] = at;
-                            value[k] = image[base + ch];
-                            mask &= mask - 1;
-                        }
-                    }
-                    for (; c < cIn; c++) {
+                    for (int c = 0; c < cIn; c++) {
                         float v = image[base + c];
-                        if (v != 0f) {
-                            int k = c * capacity + count[c]++;
-                            position[k] = at;
-                            value[k] = v;
-                        }
+                        // within channel c's block: the count is below the pixels scanned so far
+                        int k = c * capacity + count[c];
+                        position[k] = at;
+                        value[k] = v;
+                        count[c] += v != 0f ? 1 : 0;
                     }
                 }
             }
