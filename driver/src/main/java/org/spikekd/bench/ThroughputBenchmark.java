@@ -25,6 +25,7 @@ import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
 import org.spikekd.model.VggArchitecture;
+import org.spikekd.train.TeacherPrefetch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,6 +54,10 @@ public final class ThroughputBenchmark implements Callable<Integer> {
     @Option(names = "--convolution", description = "Convolution paths: auto (each layer times dense and sparse), "
             + "dense or sparse; default: -Dspikekd.convolution, else auto.")
     String convolution;
+    @Option(names = "--teacher-inline", description = "KD student: compute each minibatch's teacher targets on "
+            + "the training thread before its step, instead of the next minibatch's on a helper thread during "
+            + "it (how training runs; the PyTorch reference does the former).")
+    boolean teacherInline;
     @Option(names = "--threads", defaultValue = "0", description = "Threads for ND4J and SpikeKD's kernels "
             + "(0 = every core), as a Spark task with that many cores gets.")
     int threads;
@@ -88,10 +93,22 @@ public final class ThroughputBenchmark implements Callable<Integer> {
                     config.equals("student-kd") ? 0.7 : 0.0);
             ComputationGraph teacher = config.equals("student-kd") ? network(NetworkRole.TEACHER, norm, 0.0) : null;
             TeacherTargets targets = new TeacherTargets(teacher, List.of());
+            // the KD student's step as PartitionTrainer runs it: the next minibatch's teacher
+            // targets computed on a helper thread while this one trains (unless --teacher-inline)
+            TeacherPrefetch prefetch = teacher == null || teacherInline ? null : new TeacherPrefetch(targets, net);
             int[] step = {0};
+            TeacherPrefetch.Pending[] pending = {null};
             Runnable trainStep = () -> {
                 Minibatches.Batch b = batches.get(step[0]++ % batches.size());
-                net.fit(new MultiDataSet(new INDArray[] {b.features}, targets.labels(net, b.features, b.labels)));
+                INDArray[] labels;
+                if (prefetch == null) {
+                    labels = targets.labels(net, b.features, b.labels);
+                } else {
+                    labels = (pending[0] != null ? pending[0] : prefetch.start(b.features, b.labels)).get();
+                    Minibatches.Batch next = batches.get(step[0] % batches.size());
+                    pending[0] = prefetch.start(next.features, next.labels);
+                }
+                net.fit(new MultiDataSet(new INDArray[] {b.features}, labels));
                 net.score();
             };
             for (int i = 0; i < warmup; i++) {
@@ -109,6 +126,10 @@ public final class ThroughputBenchmark implements Callable<Integer> {
                 System.err.printf("[bench] %s repeat %d/%d: %.1f samples/s%n", config, r + 1, repeats, runs[r]);
             }
             long cpuEnd = ProcessCpuTime.nanos();
+            if (prefetch != null) {
+                pending[0].get(); // the helper's last minibatch, started for a step that never came
+                prefetch.close();
+            }
             double coresUsed = cpuStart < 0 || cpuEnd < 0 ? Double.NaN
                     : (cpuEnd - cpuStart) / (double) (System.nanoTime() - wallStart);
             double[] sorted = runs.clone();
@@ -118,6 +139,9 @@ public final class ThroughputBenchmark implements Callable<Integer> {
             rec.put("samples_per_s_runs", runs);
             rec.put("ms_per_step_median", 1000.0 * batch / sorted[repeats / 2]);
             rec.put("cpu_cores_used", coresUsed);
+            if (teacher != null) {
+                rec.put("teacher_prefetch", prefetch != null);
+            }
             rec.put("parameters", net.numParams());
             rec.put("peak_rss_mib_so_far", BenchmarkOutput.peakResidentMiB());
             rec.put("batch", batch);

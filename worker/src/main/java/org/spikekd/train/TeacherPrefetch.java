@@ -22,13 +22,13 @@ import org.spikekd.distill.TeacherTargets;
  * order. (Tests do not provoke that failure: after a failed native operation ND4J 1.0.0-M2 crashes
  * the JVM at a later one, whichever thread ran it.)
  */
-final class TeacherPrefetch implements AutoCloseable {
+public final class TeacherPrefetch implements AutoCloseable {
     private final TeacherTargets targets;
     private final ComputationGraph student;
     private final ExecutorService helper;
     private boolean first = true;
 
-    TeacherPrefetch(TeacherTargets targets, ComputationGraph student) {
+    public TeacherPrefetch(TeacherTargets targets, ComputationGraph student) {
         this.targets = targets;
         this.student = student;
         this.helper = targets.hasTeacher() ? Executors.newSingleThreadExecutor(r -> {
@@ -42,12 +42,12 @@ final class TeacherPrefetch implements AutoCloseable {
     }
 
     /** The targets of a minibatch, being computed. */
-    interface Pending {
+    public interface Pending {
         INDArray[] get();
     }
 
     /** Starts computing the targets of {@code images}: on the helper, except the first minibatch's and without a teacher. */
-    Pending start(INDArray images, INDArray oneHot) {
+    public Pending start(INDArray images, INDArray oneHot) {
         if (helper == null || first) {
             first = false;
             INDArray[] labels = targets.labels(student, images, oneHot);
