@@ -8,9 +8,14 @@ public final class FiringRateMeter {
     private long neuronSteps;
 
     /** Adds a tensor of spikes (every element one neuron at one time step). */
-    public synchronized void record(INDArray spikeTensor) {
-        spikes += spikeTensor.sumNumber().doubleValue();
-        neuronSteps += spikeTensor.length();
+    public void record(INDArray spikeTensor) {
+        record(spikeTensor.sumNumber().doubleValue(), spikeTensor.length());
+    }
+
+    /** Adds {@code spikes} spikes over {@code neuronSteps} neurons times steps, counted elsewhere. */
+    public synchronized void record(double spikes, long neuronSteps) {
+        this.spikes += spikes;
+        this.neuronSteps += neuronSteps;
     }
 
     /** The mean firing rate since the last reset, in spikes per neuron per step; NaN if none. */

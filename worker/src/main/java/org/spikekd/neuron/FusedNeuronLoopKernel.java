@@ -2,6 +2,7 @@ package org.spikekd.neuron;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -91,7 +92,8 @@ final class FusedNeuronLoopKernel {
         }
     }
 
-    static void forward(SpikingNeuron neuron, INDArray current, INDArray initial, INDArray spikes,
+    /** @return the number of spikes (counted here, where they are made, rather than summed again) */
+    static long forward(SpikingNeuron neuron, INDArray current, INDArray initial, INDArray spikes,
                         INDArray membrane) {
         int steps = (int) current.size(0);
         int perStep = (int) current.size(1);
@@ -100,6 +102,7 @@ final class FusedNeuronLoopKernel {
         Buffer start = initial == null ? null : new Buffer(initial);
         Buffer s = new Buffer(spikes);
         Buffer v = new Buffer(membrane);
+        LongAdder fired = new LongAdder();
         forEachBlock(perStep, 3, (from, length, scratch) -> {
             int n = padded(length);
             float[] mem = scratch[0];
@@ -111,9 +114,27 @@ final class FusedNeuronLoopKernel {
                 in.get(at, x, length);
                 dynamics.step(x, mem, null, ss, n);
                 s.put(at, ss, length);
+                fired.add(count(ss, length));
             }
             v.put(from, mem, length);
         });
+        return fired.sum();
+    }
+
+    /** The spikes (ones) among the first {@code length} entries of {@code spikes}. */
+    private static long count(float[] spikes, int length) {
+        FloatVector sum = FloatVector.zero(SPECIES);
+        int bound = SPECIES.loopBound(length);
+        int i = 0;
+        for (; i < bound; i += SPECIES.length()) {
+            sum = sum.add(FloatVector.fromArray(SPECIES, spikes, i));
+        }
+        // exact: a lane adds at most BLOCK / lanes ones, far below float's 2^24
+        long ones = (long) sum.reduceLanes(VectorOperators.ADD);
+        for (; i < length; i++) {
+            ones += (long) spikes[i];
+        }
+        return ones;
     }
 
     static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray current, INDArray initial,

@@ -51,7 +51,11 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
         }
         trace = training ? t : null;
         traceShape = current.shape();
-        firingRate.record(t.spikes);
+        if (t.spikeCount >= 0) {
+            firingRate.record(t.spikeCount, t.spikes.length());
+        } else {
+            firingRate.record(t.spikes); // a sum over the spikes (ND4J's neuron loop does not count them)
+        }
         return t.spikes.reshape(current.shape());
     }
 

@@ -74,6 +74,8 @@ public abstract class SpikingNeuron {
         public final INDArray charged;
         /** s[t], the spikes, [T, M]. */
         public final INDArray spikes;
+        /** How many of {@link #spikes} are 1, when the forward pass counted them; -1 otherwise. */
+        public final long spikeCount;
         /** v[T-1], the membrane after the last step's reset, [1, M]: where a next run would start. */
         public final INDArray membrane;
         /** I[t], the input currents, [T, M] (a view of the layer's input). */
@@ -81,9 +83,11 @@ public abstract class SpikingNeuron {
         /** The membrane the run started from, [1, M] (a copy), or null: at rest. */
         final INDArray start;
 
-        Trace(INDArray charged, INDArray spikes, INDArray membrane, INDArray current, INDArray start) {
+        Trace(INDArray charged, INDArray spikes, long spikeCount, INDArray membrane, INDArray current,
+              INDArray start) {
             this.charged = charged;
             this.spikes = spikes;
+            this.spikeCount = spikeCount;
             this.membrane = membrane;
             this.current = current;
             this.start = start;
@@ -124,8 +128,8 @@ public abstract class SpikingNeuron {
         // after the first reset the membrane lives in one buffer of its own (never the caller's array)
         INDArray membrane = Nd4j.createUninitialized(in.dataType(), 1, perStep);
         if (fusedIfAvailable && FusedNeuronLoop.applies(this, smoothForward, in, start, spikes, membrane)) {
-            FusedNeuronLoopKernel.forward(this, in, start, spikes, membrane);
-            return new Trace(null, spikes, membrane, in, start);
+            long fired = FusedNeuronLoopKernel.forward(this, in, start, spikes, membrane);
+            return new Trace(null, spikes, fired, membrane, in, start);
         }
         INDArray charged = Nd4j.createUninitialized(in.dataType(), timeSteps, perStep);
         INDArray v = start != null ? start : Nd4j.valueArrayOf(new long[] {1, perStep}, vReset, in.dataType());
@@ -137,7 +141,7 @@ public abstract class SpikingNeuron {
             resetAfter(h, s, membrane);
             v = membrane;
         }
-        return new Trace(charged, spikes, v, in, start);
+        return new Trace(charged, spikes, -1, v, in, start);
     }
 
     /*

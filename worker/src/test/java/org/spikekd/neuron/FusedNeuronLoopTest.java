@@ -71,6 +71,9 @@ class FusedNeuronLoopTest {
             assertTrue(fused.spikes.sumNumber().doubleValue() > 0.05 * fused.spikes.length()
                     && fused.spikes.sumNumber().doubleValue() < 0.95 * fused.spikes.length(),
                     name + ": both spiking and silent neurons, so that both branches are compared");
+            assertEquals((long) ops.spikes.sumNumber().doubleValue(), fused.spikeCount,
+                    name + ": the spikes the kernel counted, blocks and tails included");
+            assertEquals(-1, ops.spikeCount, name + ": the ND4J loop does not count");
 
             INDArray expected = neuron.backward(spikeGradient, ops, STEPS, false);
             INDArray actual = neuron.backward(spikeGradient, fused, STEPS, true);
