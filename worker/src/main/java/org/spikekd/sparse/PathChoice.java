@@ -3,9 +3,12 @@ package org.spikekd.sparse;
 /**
  * One layer's choice between a dense and a sparse way of computing the same thing, by measurement:
  * under {@link Mode#AUTO} its first {@value #WINDOW} pairs of calls alternate between the two, then
- * it takes the path whose median over its last {@value #WINDOW} timed calls is lower, and every
- * {@value #PROBE_EVERY} calls times the other one again (so a firing rate that drifts during
- * training moves the choice with it). Medians, because single calls of libnd4j's ops vary by a
+ * it takes the path whose median over its last {@value #WINDOW} timed calls is lower, and now and
+ * then times the other one again (so a firing rate that drifts during training moves the choice
+ * with it): every {@value #PROBE_EVERY} calls, stretched by how many times slower the other path
+ * was (up to {@value #MAX_STRETCH} times), so that probes cost at most about 1/{@value #PROBE_EVERY}
+ * of the faster path's time however slow the other one is (libnd4j's backward pass of the
+ * student's s1.2 took five times the split one's). Medians, because single calls of libnd4j's ops vary by a
  * factor of several on a busy 2-core machine. The crossover is therefore
  * measured on the machine and the layer it runs on, never assumed. {@link Mode#DENSE} and
  * {@link Mode#SPARSE} fix the path. The two paths agree to float rounding, not bit for bit, and a
@@ -39,7 +42,10 @@ public final class PathChoice {
         }
     }
 
+    /** Calls between probes of the slower path when the two are about as fast. */
     static final int PROBE_EVERY = 32;
+    /** The most the interval between probes is stretched for a much slower path. */
+    static final int MAX_STRETCH = 8;
     /** Timed calls per path that the estimates are medians of. */
     static final int WINDOW = 5;
 
@@ -48,6 +54,7 @@ public final class PathChoice {
     private final Timings sparse = new Timings();
     private long calls;
     private long sparseCalls;
+    private long sinceProbe;
     private double lastRate = Double.NaN;
 
     public PathChoice(Mode mode) {
@@ -63,8 +70,20 @@ public final class PathChoice {
         if (calls <= 2 * WINDOW) {
             return calls % 2 == 0;
         }
-        boolean faster = sparse.median() < dense.median();
-        return calls % PROBE_EVERY == 0 ? !faster : faster;
+        double s = sparse.median();
+        double d = dense.median();
+        boolean faster = s < d;
+        if (++sinceProbe >= probeInterval(Math.max(s, d) / Math.min(s, d))) {
+            sinceProbe = 0;
+            return !faster;
+        }
+        return faster;
+    }
+
+    /** Calls between probes when the slower path takes {@code ratio} times the faster one's time. */
+    static long probeInterval(double ratio) {
+        double stretch = ratio >= 1 ? Math.min(MAX_STRETCH, ratio) : 1; // NaN (a 0 ns timing): 1
+        return (long) Math.ceil(PROBE_EVERY * stretch);
     }
 
     /** What the call that {@link #sparse()} answered took, and (sparse path) the input's firing rate. */
