@@ -30,6 +30,7 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.dl4j.ChannelsLastLayer;
 import org.spikekd.dl4j.Convolution;
+import org.spikekd.dl4j.FullyConnected;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.model.GraphLayers;
 import org.spikekd.model.InputNormalizationLayer;
@@ -197,7 +198,7 @@ public final class AnnToSnnConverter {
                     }
                 } else if ((l instanceof DenseLayer || l instanceof ConvolutionLayer)
                         && !(l.getClass() == DenseLayer.class || l.getClass() == ConvolutionLayer.class
-                            || l.getClass() == Convolution.class)) {
+                            || l.getClass() == Convolution.class || l.getClass() == FullyConnected.class)) {
                     throw new IllegalArgumentException("layer " + v + " (" + l.getClass().getSimpleName() + ") does not convert");
                 } else if (l instanceof DenseLayer || l instanceof ConvolutionLayer) {
                     var act = ((org.deeplearning4j.nn.conf.layers.BaseLayer) l).getActivationFn();
@@ -336,8 +337,8 @@ public final class AnnToSnnConverter {
                         .nIn(c.getNIn()).nOut(c.getNOut()).hasBias(true).activation(Activation.IDENTITY));
             } else {
                 DenseLayer d = (DenseLayer) l;
-                converted = new DenseLayer.Builder().nIn(d.getNIn()).nOut(d.getNOut()).hasBias(true)
-                        .activation(Activation.IDENTITY).build();
+                converted = FullyConnected.of(new DenseLayer.Builder().nIn(d.getNIn()).nOut(d.getNOut()).hasBias(true)
+                        .activation(Activation.IDENTITY));
             }
             g.addLayer(name, converted, carriedBy.get(from));
             linear.put(name, new LinearSource(v, bn, inUnit, outUnit));

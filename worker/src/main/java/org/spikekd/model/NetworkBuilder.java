@@ -18,6 +18,7 @@ import org.spikekd.distill.DistillationLoss;
 import org.spikekd.dl4j.BatchNorm;
 import org.spikekd.dl4j.ChannelsLastLayer;
 import org.spikekd.dl4j.Convolution;
+import org.spikekd.dl4j.FullyConnected;
 import org.spikekd.distill.FeatureDistillationLoss;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.encoding.PoissonEncodingLayer;
@@ -163,8 +164,8 @@ public final class NetworkBuilder {
     }
 
     public String dense(String name, String from, int units) {
-        graph.addLayer(name, new DenseLayer.Builder().nOut(units).activation(Activation.IDENTITY)
-                .weightInit(new TorchDefaultInit()).build(), timeFolded(from));
+        graph.addLayer(name, FullyConnected.of(new DenseLayer.Builder().nOut(units).activation(Activation.IDENTITY)
+                .weightInit(new TorchDefaultInit())), timeFolded(from));
         return name;
     }
 
