@@ -47,11 +47,19 @@ public final class KernelsBenchmark implements Callable<Integer> {
         IMAGE
     }
 
-    /** A layer of the reference network (../shared/bench/pytorch_ref): name, input [N, H, W, C_in], C_out. */
-    private record Layer(String name, Input input, int images, int size, int inChannels, int outChannels) {
+    /**
+     * A layer of the reference network (../shared/bench/pytorch_ref): name, input [N, H, W, C_in],
+     * C_out, a square kernel of side {@code kernel} with "same" padding.
+     */
+    private record Layer(String name, Input input, int images, int size, int inChannels, int outChannels, int kernel) {
+        Layer(String name, Input input, int images, int size, int inChannels, int outChannels) {
+            this(name, input, images, size, inChannels, outChannels, 3);
+        }
+
         ConvolutionGeometry geometry() {
-            return new ConvolutionGeometry(images, size, size, inChannels, 3, 3, 1, 1, 1, 1, 1, 1, size, size,
-                    outChannels);
+            int pad = kernel / 2;
+            return new ConvolutionGeometry(images, size, size, inChannels, kernel, kernel, 1, 1, 1, 1, pad, pad, size,
+                    size, outChannels);
         }
     }
 
@@ -70,19 +78,25 @@ public final class KernelsBenchmark implements Callable<Integer> {
         figures.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
         List<Object> results = new ArrayList<>();
         for (Layer layer : layers) {
-            results.add(measure(layer));
+            results.add(measure(layer, false));
         }
         figures.put("layers", results);
+        // the student's hidden fully connected layer: its input is the last stage's pooled spikes,
+        // flattened; as a 1x1 convolution of one-pixel images the sparse kernels compute it
+        Layer hidden = new Layer("student fc (pooled spikes)", Input.POOLED_SPIKES, tn, 1, 7 * 7 * 64, 256, 1);
+        figures.put("fully_connected", measure(hidden, true));
         // the student's stem: a dense image, one channel, at batch N (direct encoding)
         figures.put("stem", stem(new Layer("student s1.1 (image)", Input.IMAGE, batch, 28, 1, 32)));
         BenchmarkOutput.print(figures);
         return 0;
     }
 
-    private Map<String, Object> measure(Layer layer) {
+    /** @param gemm the dense kernels are matrix products (a fully connected layer, as DL4J computes it) */
+    private Map<String, Object> measure(Layer layer, boolean gemm) {
         ConvolutionGeometry g = layer.geometry();
         Nd4j.getRandom().setSeed(7);
-        INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), 3, 3).muli(0.1);
+        INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), layer.kernel(), layer.kernel())
+                .muli(0.1);
         List<Map<String, Object>> byRate = new ArrayList<>();
         double[] forwardRatio = new double[rates.size()];
         double[] backwardRatio = new double[rates.size()];
@@ -90,7 +104,8 @@ public final class KernelsBenchmark implements Callable<Integer> {
             double rate = rates.get(i);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("rate", rate);
-            r.putAll(timings(g, input(layer, g, rate), w));
+            INDArray x = input(layer, g, rate);
+            r.putAll(gemm ? matrixProductTimings(g, x, w) : timings(g, x, w));
             double inputGradient = (double) r.get("input_gradient_as_convolution_ms");
             double weightGradient = (double) r.get("sparse_weight_gradient_ms");
             r.put("split_backward_ms", inputGradient + weightGradient);
@@ -135,6 +150,33 @@ public final class KernelsBenchmark implements Callable<Integer> {
         m.put("sparse_forward_ms", median(() -> SparseConvolutionKernel.forward(g, x, w, null, y)));
         m.put("dense_backward_ms", median(() -> DenseConvolution.backward(g, x, w, null, dy, dx, dw, null)));
         m.put("input_gradient_as_convolution_ms", median(() -> DenseConvolution.inputGradient(g, w, dy, dx)));
+        m.put("sparse_weight_gradient_ms", median(() -> SparseConvolutionKernel.weightGradient(g, x, dy, dw, null)));
+        return m;
+    }
+
+    /**
+     * The same measures for a fully connected layer: dense as DL4J's dense layer computes it (matrix
+     * products: x W forward; x^T dy and dy W^T backward), sparse as a 1x1 convolution of one-pixel
+     * images ({@code g}), the input gradient still a dense product.
+     */
+    private Map<String, Object> matrixProductTimings(ConvolutionGeometry g, INDArray x, INDArray w) {
+        INDArray x2 = x.reshape(g.images(), g.inChannels());
+        INDArray w2 = w.reshape(g.outChannels(), g.inChannels()).transpose().dup('f'); // [C_in, C_out], as DL4J keeps it
+        INDArray dy = Nd4j.randn(DataType.FLOAT, g.images(), 1, 1, g.outChannels());
+        INDArray dy2 = dy.reshape(g.images(), g.outChannels());
+        INDArray y = Nd4j.create(DataType.FLOAT, g.images(), g.outChannels());
+        INDArray dx = Nd4j.create(DataType.FLOAT, g.images(), g.inChannels());
+        INDArray dw2 = Nd4j.create(DataType.FLOAT, new long[] {g.inChannels(), g.outChannels()}, 'f');
+        INDArray dw = Nd4j.create(DataType.FLOAT, w.shape());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dense_forward_ms", median(() -> Nd4j.gemm(x2, w2, y, false, false, 1.0, 0.0)));
+        m.put("sparse_forward_ms", median(() -> SparseConvolutionKernel.forward(g, x, w, null, y.reshape(dy.shape()))));
+        Runnable inputGradient = () -> Nd4j.gemm(dy2, w2, dx, false, true, 1.0, 0.0);
+        m.put("dense_backward_ms", median(() -> {
+            Nd4j.gemm(x2, dy2, dw2, true, false, 1.0, 0.0);
+            inputGradient.run();
+        }));
+        m.put("input_gradient_as_convolution_ms", median(inputGradient));
         m.put("sparse_weight_gradient_ms", median(() -> SparseConvolutionKernel.weightGradient(g, x, dy, dw, null)));
         return m;
     }
