@@ -58,14 +58,18 @@ public final class SparseConvolutionKernel {
         FloatBuffer out = buffer(output);
         long[] active = new long[PIECES];
         forEachPiece(g.images(), (piece, from, to) -> {
-            Scratch s = Scratch.of(g, cPad);
-            for (int n = from; n < to; n++) {
-                readImage(in, n, g.inPixels() * g.inChannels(), s.image);
-                s.active.scan(s.image, g.inPixels(), g.inChannels());
-                active[piece] += s.active.count;
-                Rows.fill(s.out, g.outPixels(), b, cPad);
-                Forward.image(g, s.active, w, s.out, cPad);
-                writeRows(out, n, s.out, g.outPixels(), g.outChannels(), cPad);
+            Scratch s = Scratch.take(g, cPad);
+            try {
+                for (int n = from; n < to; n++) {
+                    readImage(in, n, g.inPixels() * g.inChannels(), s.image);
+                    s.active.scan(s.image, g.inPixels(), g.inChannels());
+                    active[piece] += s.active.count;
+                    Rows.fill(s.out, g.outPixels(), b, cPad);
+                    Forward.image(g, s.active, w, s.out, cPad);
+                    writeRows(out, n, s.out, g.outPixels(), g.outChannels(), cPad);
+                }
+            } finally {
+                s.giveBack();
             }
         });
         return share(active, g);
@@ -94,31 +98,35 @@ public final class SparseConvolutionKernel {
         boolean byChannel = g.unitStrideAndDilation();
         Margins margins = new Margins(g);
         forEachPiece(g.images(), (piece, from, to) -> {
-            Scratch s = Scratch.of(g, cPad);
-            float[] dw = new float[rows * cPad]; // this piece's partial sum, kept until the pieces are added
-            float[] db = new float[cPad];
-            ChannelLists lists = byChannel ? s.channelLists() : null;
-            float[] margined = byChannel ? s.margined(margins.height * margins.width * cPad) : null;
-            float[] span = byChannel ? s.span(g.kernelWidth() * cPad) : null;
-            for (int n = from; n < to; n++) {
-                readImage(in, n, g.inPixels() * g.inChannels(), s.image);
-                readRows(gradOut, n, s.out, g.outPixels(), g.outChannels(), cPad);
-                if (byChannel) {
-                    lists.scan(s.image, g, margins);
-                    active[piece] += lists.total();
-                    margins.fill(s.out, g, cPad, margined);
-                    WeightGradientByChannel.image(g, lists, margins, margined, span, dw, cPad);
-                } else {
-                    s.active.scan(s.image, g.inPixels(), g.inChannels());
-                    active[piece] += s.active.count;
-                    WeightGradientScatter.image(g, s.active, s.out, dw, cPad);
+            Scratch s = Scratch.take(g, cPad);
+            try {
+                float[] dw = new float[rows * cPad]; // this piece's partial sum, kept until the pieces are added
+                float[] db = new float[cPad];
+                ChannelLists lists = byChannel ? s.channelLists() : null;
+                float[] margined = byChannel ? s.margined(margins.height * margins.width * cPad) : null;
+                float[] span = byChannel ? s.span(g.kernelWidth() * cPad) : null;
+                for (int n = from; n < to; n++) {
+                    readImage(in, n, g.inPixels() * g.inChannels(), s.image);
+                    readRows(gradOut, n, s.out, g.outPixels(), g.outChannels(), cPad);
+                    if (byChannel) {
+                        lists.scan(s.image, g, margins);
+                        active[piece] += lists.total();
+                        margins.fill(s.out, g, cPad, margined);
+                        WeightGradientByChannel.image(g, lists, margins, margined, span, dw, cPad);
+                    } else {
+                        s.active.scan(s.image, g.inPixels(), g.inChannels());
+                        active[piece] += s.active.count;
+                        WeightGradientScatter.image(g, s.active, s.out, dw, cPad);
+                    }
+                    if (biasGradient != null) {
+                        Rows.sum(s.out, g.outPixels(), cPad, db);
+                    }
                 }
-                if (biasGradient != null) {
-                    Rows.sum(s.out, g.outPixels(), cPad, db);
-                }
+                partialW[piece] = dw;
+                partialB[piece] = db;
+            } finally {
+                s.giveBack();
             }
-            partialW[piece] = dw;
-            partialB[piece] = db;
         });
         float[] dw = sumInOrder(partialW);
         writeWeights(g, dw, cPad, weightGradient);
@@ -490,9 +498,15 @@ public final class SparseConvolutionKernel {
         }
     }
 
-    /** A thread's arrays for one image, kept between calls while the shapes fit. */
+    /**
+     * A piece's arrays for one image at a time, taken from a pool and given back when the piece is
+     * done, so that they are reused call after call while the shapes fit. (A pool rather than a
+     * ThreadLocal: in profiles of training, lookups in the fork-join workers' thread-local maps
+     * took a tenth of the weight gradient's time.)
+     */
     private static final class Scratch {
-        private static final ThreadLocal<Scratch> MINE = new ThreadLocal<>();
+        private static final java.util.concurrent.ConcurrentLinkedQueue<Scratch> POOL =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
         final float[] image;
         final float[] out;
         final ActiveInputs active;
@@ -511,19 +525,25 @@ public final class SparseConvolutionKernel {
             this.channels = channels;
         }
 
-        static Scratch of(ConvolutionGeometry g, int cPad) {
+        /** Arrays that fit {@code g}, to {@link #giveBack} when done. */
+        static Scratch take(ConvolutionGeometry g, int cPad) {
             int imageSize = g.inPixels() * g.inChannels();
             int outSize = g.outPixels() * cPad;
-            Scratch s = MINE.get();
+            Scratch s = POOL.poll();
             if (s == null || s.image.length < imageSize || s.out.length < outSize || s.pixels < g.inPixels()
                     || s.channels < g.inChannels()) {
+                // one that fits this shape and every shape the old one did
                 s = new Scratch(Math.max(imageSize, s == null ? 0 : s.image.length),
                         Math.max(outSize, s == null ? 0 : s.out.length),
                         Math.max(g.inPixels(), s == null ? 0 : s.pixels),
                         Math.max(g.inChannels(), s == null ? 0 : s.channels));
-                MINE.set(s);
             }
             return s;
+        }
+
+        /** Back to the pool, for the next piece of any call on any thread. */
+        void giveBack() {
+            POOL.offer(this);
         }
 
         /** Channel lists for an image of up to this scratch's pixels and channels. */
