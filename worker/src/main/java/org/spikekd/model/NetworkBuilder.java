@@ -5,7 +5,6 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -19,6 +18,7 @@ import org.spikekd.dl4j.BatchNorm;
 import org.spikekd.dl4j.ChannelsLastLayer;
 import org.spikekd.dl4j.Convolution;
 import org.spikekd.dl4j.FullyConnected;
+import org.spikekd.dl4j.Relu;
 import org.spikekd.distill.FeatureDistillationLoss;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.encoding.PoissonEncodingLayer;
@@ -124,7 +124,7 @@ public final class NetworkBuilder {
         if (role == NetworkRole.STUDENT) {
             graph.addLayer(name, spiking.neuronLayer(name), timeFolded(from));
         } else {
-            graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), from);
+            graph.addLayer(name, new Relu(), from);
         }
         return name;
     }
