@@ -1,6 +1,7 @@
 package org.spikekd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -107,14 +108,19 @@ public class CommandLineTest {
     @Test
     void throughputBenchmarkCanFixTheConvolutionPath() throws Exception {
         try {
-            Outcome o = run("bench", "throughput", "--configs", "student-direct", "--batch", "4", "--warmup", "1",
-                    "--iters", "3", "--repeats", "1", "--convolution", "dense");
+            Outcome o = run("bench", "throughput", "--configs", "student-direct,student-kd", "--batch", "4",
+                    "--warmup", "1", "--iters", "3", "--repeats", "1", "--convolution", "dense");
             assertEquals(0, o.exitCode(), o.err());
             assertEquals("dense", o.lastJsonLine().get("convolution_mode").asText());
-            for (JsonNode layer : o.lastJsonLine().get("student-direct").get("convolutions")) {
-                assertEquals(0, layer.get("forward").get("sparse_calls").asInt(), layer.toString());
-                assertEquals(0, layer.get("backward").get("sparse_calls").asInt(), layer.toString());
+            for (String config : List.of("student-direct", "student-kd")) {
+                for (JsonNode layer : o.lastJsonLine().get(config).get("convolutions")) {
+                    assertEquals(0, layer.get("forward").get("sparse_calls").asInt(), layer.toString());
+                    assertEquals(0, layer.get("backward").get("sparse_calls").asInt(), layer.toString());
+                }
             }
+            // the KD student trains as PartitionTrainer does: teacher targets one minibatch ahead
+            assertTrue(o.lastJsonLine().get("student-kd").get("teacher_prefetch").asBoolean());
+            assertFalse(o.lastJsonLine().get("student-direct").has("teacher_prefetch"));
         } finally {
             System.clearProperty(org.spikekd.sparse.PathChoice.Mode.PROPERTY);
         }
