@@ -61,6 +61,22 @@ public final class ThreadBudget {
         }
     }
 
+    /**
+     * Lets the calling thread's own work use {@code threads} threads (its OpenMP team and SpikeKD's
+     * kernels), leaving the pools every thread of the JVM shares (libnd4j's, OpenBLAS) as the task
+     * set them: for a helper thread working beside a task, such as the teacher's
+     * ({@code train.TeacherPrefetch}). With {@link #use} instead, a helper asking for one thread
+     * left the task's student with a one-thread libnd4j pool and BLAS too.
+     */
+    public static void useOnThisThread(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("a thread budget is at least 1, not " + threads);
+        }
+        THREADS.set(threads);
+        Nd4j.getBackend();
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
     /** The calling thread's budget (every core unless {@link #use} said otherwise). */
     public static int threads() {
         return THREADS.get();

@@ -13,8 +13,9 @@ import org.spikekd.distill.TeacherTargets;
  * The teacher's targets for the next minibatch, computed on a helper thread while the student
  * trains on the current one. A student's training step leaves a core idle in its serial stretches
  * (DL4J's graph bookkeeping between operations); the teacher's inference fills them. The helper
- * runs the teacher on one thread, so that the two together ask for no more cores than the student
- * alone. The targets are the same whichever thread computes them (the teacher's inference has no
+ * runs the teacher's OpenMP team and kernels on one thread, so that the two together ask for little
+ * more than the student alone, and leaves the pools the whole JVM shares (libnd4j's, BLAS) at the
+ * task's budget. The targets are the same whichever thread computes them (the teacher's inference has no
  * randomness), and minibatches are still drawn in order on the training thread.
  *
  * <p>The first minibatch's targets are computed on the training thread itself, so that the
@@ -33,7 +34,7 @@ public final class TeacherPrefetch implements AutoCloseable {
         this.student = student;
         this.helper = targets.hasTeacher() ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(() -> {
-                ThreadBudget.use(1);
+                ThreadBudget.useOnThisThread(1);
                 r.run();
             }, "spikekd-teacher");
             t.setDaemon(true);

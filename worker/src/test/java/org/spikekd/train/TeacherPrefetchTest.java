@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.distill.DistillationLoss;
 import org.spikekd.distill.TeacherTargets;
 import org.spikekd.model.NetworkFactory;
@@ -55,6 +56,22 @@ class TeacherPrefetchTest {
                 assertArrayEquals(expected[0].shape(), got[0].shape());
                 pending = next;
             }
+        }
+    }
+
+    @Test
+    void theHelperLeavesTheTasksSharedPoolsAlone() {
+        ThreadBudget.use(2); // a task's budget: the libnd4j pool and BLAS are the JVM's
+        try (TeacherPrefetch prefetch = new TeacherPrefetch(new TeacherTargets(network(NetworkRole.TEACHER),
+                List.of()), network(NetworkRole.STUDENT))) {
+            INDArray oneHot = Nd4j.eye(10).getRows(0, 1).castTo(DataType.FLOAT);
+            prefetch.start(Nd4j.rand(DataType.FLOAT, 2, 1, 28, 28), oneHot).get(); // the first: inline
+            prefetch.start(Nd4j.rand(DataType.FLOAT, 2, 1, 28, 28), oneHot).get(); // on the helper
+            assertEquals(2, Nd4j.getEnvironment().maxThreads(), "libnd4j's pool, shared by the student");
+            assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "BLAS, shared by the student");
+            assertEquals(2, ThreadBudget.threads());
+        } finally {
+            ThreadBudget.use(ThreadBudget.machineCores());
         }
     }
 
