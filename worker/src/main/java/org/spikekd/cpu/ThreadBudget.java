@@ -63,10 +63,9 @@ public final class ThreadBudget {
 
     /**
      * Lets the calling thread's own work use {@code threads} threads (its OpenMP team and SpikeKD's
-     * kernels), leaving the pools every thread of the JVM shares (libnd4j's, OpenBLAS) as the task
-     * set them: for a helper thread working beside a task, such as the teacher's
-     * ({@code train.TeacherPrefetch}). With {@link #use} instead, a helper asking for one thread
-     * left the task's student with a one-thread libnd4j pool and BLAS too.
+     * kernels), leaving the pools every thread of the JVM shares (libnd4j's, OpenBLAS) as they are:
+     * for a helper thread working beside a task, such as the teacher's ({@code train.TeacherPrefetch}),
+     * which sizes the shared pools itself ({@link #sharedPools}).
      */
     public static void useOnThisThread(int threads) {
         if (threads < 1) {
@@ -75,6 +74,19 @@ public final class ThreadBudget {
         THREADS.set(threads);
         Nd4j.getBackend();
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
+    /**
+     * Sizes the pools every thread of the JVM shares (libnd4j's, OpenBLAS), whatever the threads'
+     * own budgets; {@link #use} sets them back to its budget.
+     */
+    public static void sharedPools(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("a thread budget is at least 1, not " + threads);
+        }
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
     }
 
     /** The calling thread's budget (every core unless {@link #use} said otherwise). */

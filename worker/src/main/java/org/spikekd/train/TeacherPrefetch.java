@@ -14,8 +14,11 @@ import org.spikekd.distill.TeacherTargets;
  * trains on the current one. A student's training step leaves a core idle in its serial stretches
  * (DL4J's graph bookkeeping between operations); the teacher's inference fills them. The helper
  * runs the teacher's OpenMP team and kernels on one thread, so that the two together ask for little
- * more than the student alone, and leaves the pools the whole JVM shares (libnd4j's, BLAS) at the
- * task's budget. The targets are the same whichever thread computes them (the teacher's inference has no
+ * more than the student alone; and while it exists the pools the whole JVM shares (libnd4j's,
+ * OpenBLAS) have one thread too. Measured on 2 cores: with those pools at two threads beside the
+ * helper, OpenBLAS's threads spin against it (system time 16 -> 76 s in a KD epoch) and the epoch
+ * ran at 255 samples/s against 294 (one run each; the KD benchmark, 237 against 259-290), though the CPU looked
+ * busier (1.87 cores against 1.68). The targets are the same whichever thread computes them (the teacher's inference has no
  * randomness), and minibatches are still drawn in order on the training thread.
  *
  * <p>The first minibatch's targets are computed on the training thread itself, so that the
@@ -28,10 +31,16 @@ public final class TeacherPrefetch implements AutoCloseable {
     private final ComputationGraph student;
     private final ExecutorService helper;
     private boolean first = true;
+    /** The shared pools' size to give back on {@link #close}: the creating task's budget. */
+    private final int sharedPoolsBefore;
 
     public TeacherPrefetch(TeacherTargets targets, ComputationGraph student) {
         this.targets = targets;
         this.student = student;
+        this.sharedPoolsBefore = ThreadBudget.threads();
+        if (targets.hasTeacher()) {
+            ThreadBudget.sharedPools(1); // see the class comment
+        }
         this.helper = targets.hasTeacher() ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(() -> {
                 ThreadBudget.useOnThisThread(1);
@@ -74,6 +83,7 @@ public final class TeacherPrefetch implements AutoCloseable {
     public void close() {
         if (helper != null) {
             helper.shutdownNow();
+            ThreadBudget.sharedPools(sharedPoolsBefore);
         }
     }
 }
