@@ -126,15 +126,15 @@ class JobConfigTest {
     }
 
     @Test
-    void theReadmeDocumentsEveryKey() throws IOException {
-        String readme = Files.readString(projectRoot().resolve("README.md"));
+    void theConfigurationReferenceDocumentsEveryKey() throws IOException {
+        String readme = Files.readString(projectRoot().resolve("docs/configuration.md"));
         Set<String> missing = new TreeSet<>();
         for (String key : JobConfig.keys()) {
             if (!readme.contains("`" + key + "`")) {
                 missing.add(key);
             }
         }
-        assertTrue(missing.isEmpty(), "README.md's configuration reference lacks " + missing);
+        assertTrue(missing.isEmpty(), "docs/configuration.md lacks " + missing);
     }
 
     static Path projectRoot() {
