@@ -40,8 +40,4 @@ public final class SpikingSettings {
     public SpikingSettings withTimeSteps(int t) {
         return new SpikingSettings(encoding, t, neuronTemplate);
     }
-
-    public SpikingSettings withSmoothForward(boolean smooth) {
-        return new SpikingSettings(encoding, timeSteps, neuronTemplate.clone().setSmoothForward(smooth));
-    }
 }
