@@ -131,7 +131,7 @@ public final class KernelsBenchmark implements Callable<Integer> {
         ConvolutionGeometry g = layer.geometry();
         Nd4j.getRandom().setSeed(7);
         INDArray x = input(layer, g, 1.0);
-        INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), 3, 3);
+        INDArray w = Nd4j.randn(DataType.FLOAT, g.outChannels(), g.inChannels(), layer.kernel(), layer.kernel());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("shape", g.describe());
         m.putAll(timings(g, x, w));

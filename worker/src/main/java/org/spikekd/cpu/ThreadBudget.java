@@ -46,19 +46,8 @@ public final class ThreadBudget {
      * otherwise. Cheap when nothing changes; call it at the start of every task.
      */
     public static void use(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("a thread budget is at least 1, not " + threads);
-        }
-        THREADS.set(threads);
-        Nd4j.getBackend(); // NativeOpsHolder before ND4J's initialization fails with a misleading error
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
-        if (Nd4j.getEnvironment().maxThreads() != threads) {
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        }
-        if (Nd4j.factory().blas().getMaxThreads() != threads) {
-            Nd4j.factory().blas().setMaxThreads(threads);
-        }
+        useOnThisThread(threads);
+        sharedPools(threads);
     }
 
     /**
@@ -68,11 +57,9 @@ public final class ThreadBudget {
      * which sizes the shared pools itself ({@link #sharedPools}).
      */
     public static void useOnThisThread(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("a thread budget is at least 1, not " + threads);
-        }
+        checkBudget(threads);
         THREADS.set(threads);
-        Nd4j.getBackend();
+        Nd4j.getBackend(); // NativeOpsHolder before ND4J's initialization fails with a misleading error
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 
@@ -81,12 +68,20 @@ public final class ThreadBudget {
      * own budgets; {@link #use} sets them back to its budget.
      */
     public static void sharedPools(int threads) {
+        checkBudget(threads);
+        if (Nd4j.getEnvironment().maxThreads() != threads) {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        }
+        if (Nd4j.factory().blas().getMaxThreads() != threads) {
+            Nd4j.factory().blas().setMaxThreads(threads);
+        }
+    }
+
+    private static void checkBudget(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("a thread budget is at least 1, not " + threads);
         }
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
     }
 
     /** The calling thread's budget (every core unless {@link #use} said otherwise). */

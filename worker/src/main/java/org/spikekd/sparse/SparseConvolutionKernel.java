@@ -500,9 +500,8 @@ public final class SparseConvolutionKernel {
 
     /**
      * A piece's arrays for one image at a time, taken from a pool and given back when the piece is
-     * done, so that they are reused call after call while the shapes fit. (A pool rather than a
-     * ThreadLocal: in profiles of training, lookups in the fork-join workers' thread-local maps
-     * took a tenth of the weight gradient's time.)
+     * done, so that they are reused call after call, by whichever thread runs the piece, while the
+     * shapes fit.
      */
     private static final class Scratch {
         private static final java.util.concurrent.ConcurrentLinkedQueue<Scratch> POOL =
@@ -512,7 +511,7 @@ public final class SparseConvolutionKernel {
         final ActiveInputs active;
         private final int pixels;
         private final int channels;
-        /** The stride-1 weight gradient's arrays, made on its first use by this thread. */
+        /** The stride-1 weight gradient's arrays, made on their first use. */
         private ChannelLists lists;
         private float[] margined = new float[0];
         private float[] span = new float[0];

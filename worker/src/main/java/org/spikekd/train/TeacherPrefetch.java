@@ -17,9 +17,10 @@ import org.spikekd.distill.TeacherTargets;
  * more than the student alone; and while it exists the pools the whole JVM shares (libnd4j's,
  * OpenBLAS) have one thread too. Measured on 2 cores: with those pools at two threads beside the
  * helper, OpenBLAS's threads spin against it (system time 16 -> 76 s in a KD epoch) and the epoch
- * ran at 255 samples/s against 294 (one run each; the KD benchmark, 237 against 259-290), though the CPU looked
- * busier (1.87 cores against 1.68). The targets are the same whichever thread computes them (the teacher's inference has no
- * randomness), and minibatches are still drawn in order on the training thread.
+ * ran at 255 samples/s against 294 (one run each; the KD benchmark, 237 against 259-290), though
+ * the CPU looked busier (1.87 cores against 1.68). The targets are the same whichever thread
+ * computes them (the teacher's inference has no randomness), and minibatches are still drawn in
+ * order on the training thread.
  *
  * <p>The first minibatch's targets are computed on the training thread itself, so that the
  * teacher's folded copy is made, and a teacher that does not fit the data fails, there and in
