@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
+import org.spikekd.run.TrainingRun;
+import org.spikekd.spark.SparkTraining;
 import org.spikekd.study.SeedStatistics;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -129,7 +130,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         all.add("train.seed=" + seed);
         all.addAll(settings);
         System.err.println("[bench] training " + model + ", seed " + seed);
-        return org.spikekd.cli.TrainCommand.train(JobConfig.load(null, all), null, Progress.toStderr(200));
+        return SparkTraining.run(JobConfig.load(null, all), null, Progress.toStderr(200));
     }
 
     /** One run's figures; the accuracy is of the evaluated split (data.eval-split), named "accuracy". */

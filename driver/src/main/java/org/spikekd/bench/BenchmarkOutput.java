@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.factory.Nd4j;
-import org.spikekd.train.RunDirectory;
+import org.spikekd.run.RunDirectory;
 
 /** What every benchmark reports besides its figures: the machine and the ND4J build. */
 final class BenchmarkOutput {

@@ -10,12 +10,13 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.convert.AnnToSnnConverter;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.model.TimeSteps;
 import org.spikekd.noise.Corruption;
+import org.spikekd.run.ModelFile;
 import org.spikekd.spark.SparkContexts;
 import org.spikekd.study.StudiedModel;
 import org.spikekd.study.Study;
 import org.spikekd.study.StudyReport;
-import org.spikekd.train.ModelFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +56,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().percentile(percentile).timeSteps(steps[steps.length - 1])
                 .convert(teacher.network, calibrationImages);
         Path convertedFile = out.toAbsolutePath().resolve("converted.zip");
-        ModelFile.save(converted.snn, converted.jobConfig(teacher.config, models.teacher), convertedFile.toString());
+        ModelFile.save(converted.snn, teacher.config.convertedToSnn(TimeSteps.of(converted.snn), models.teacher), convertedFile.toString());
         StudiedModel teacherModel = StudiedModel.load("teacher=" + models.teacher);
         StudiedModel kd = StudiedModel.load("kd=" + models.kd);
         StudiedModel conv = StudiedModel.load("converted=" + convertedFile);

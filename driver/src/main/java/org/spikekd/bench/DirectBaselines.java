@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.spikekd.train.RunDirectory;
+import org.spikekd.run.RunDirectory;
 
 /**
  * The directly trained students of an earlier {@code bench accuracy} run, by seed, for comparing

@@ -11,11 +11,11 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.shards.DatasetIngest;
 import org.spikekd.data.shards.ShardManifest;
 import org.spikekd.data.shards.ShardedDataset;
+import org.spikekd.data.source.DatasetLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -16,12 +16,12 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.spark.EpochAveragingTrainer;
 import org.spikekd.spark.SparkContexts;
 import org.spikekd.study.SeedStatistics;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -234,13 +234,13 @@ public final class ScalingBenchmark implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("executors", executors);
         m.put("partitions", partitions);
-        m.put("seed", s.seed());
+        m.put("seed", s.training().seed());
         m.put("variant", v.name());
         m.put("averaging", (s.averagingEvery() == 0 ? "epoch" : "every " + s.averagingEvery() + " minibatches")
                 + (s.warmupEpochs() == 0 ? "" : ", every " + s.warmupAveragingEvery() + " in the first "
                         + s.warmupEpochs() + " epoch(s)"));
         m.put("outer_optimizer", partitions > 1 ? OuterOptimizer.of(s, partitions).toString() : "none (one partition)");
-        m.put("learning_rate_per_copy", s.learningRate() * s.learningRateScale(partitions));
+        m.put("learning_rate_per_copy", s.training().learningRate() * s.learningRateScale(partitions));
         m.put("epochs", r.epochs.size());
         m.put("samples_per_s", examples / seconds);
         m.put("train_seconds", seconds);

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.spikekd.cli.TrainCommand;
 import org.spikekd.config.JobConfig;
+import org.spikekd.spark.SparkTraining;
 import org.spikekd.train.Progress;
 import picocli.CommandLine.Option;
 
@@ -124,6 +124,6 @@ final class StudyModels {
         all.add("run.name=" + name);
         all.addAll(settings);
         System.err.println("[bench] training " + name);
-        return TrainCommand.train(JobConfig.load(null, all), null, Progress.toStderr(200)).model;
+        return SparkTraining.run(JobConfig.load(null, all), null, Progress.toStderr(200)).model;
     }
 }

@@ -8,8 +8,9 @@ import org.spikekd.config.JobSettings;
 import org.spikekd.convert.AnnToSnnConverter;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.model.NetworkRole;
-import org.spikekd.train.ModelFile;
-import org.spikekd.train.RunDirectory;
+import org.spikekd.model.TimeSteps;
+import org.spikekd.run.ModelFile;
+import org.spikekd.run.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,7 +70,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 .normalization(AnnToSnnConverter.Normalization.valueOf(normalization.toUpperCase()))
                 .convert(teacher.network, calibration);
         r.lambdas.forEach((layer, lambda) -> System.err.printf("  %-14s lambda %.4f%n", layer, lambda));
-        ModelFile.save(r.snn, r.jobConfig(job, model), out);
+        ModelFile.save(r.snn, job.convertedToSnn(TimeSteps.of(r.snn), model), out);
         System.err.println("wrote " + out);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", out);

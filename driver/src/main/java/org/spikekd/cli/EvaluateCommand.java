@@ -12,12 +12,12 @@ import org.spikekd.config.JobSettings;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.noise.Corruption;
+import org.spikekd.run.RunDirectory;
 import org.spikekd.spark.DistributedEvaluator;
 import org.spikekd.spark.SparkContexts;
 import org.spikekd.study.StudiedModel;
 import org.spikekd.study.Study;
 import org.spikekd.study.StudyReport;
-import org.spikekd.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -6,11 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.shards.DatasetIngest;
 import org.spikekd.data.shards.ShardManifest;
-import org.spikekd.train.RunDirectory;
+import org.spikekd.data.source.DatasetLoader;
+import org.spikekd.run.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

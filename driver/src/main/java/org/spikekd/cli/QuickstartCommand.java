@@ -3,8 +3,9 @@ package org.spikekd.cli;
 import java.io.File;
 import java.util.concurrent.Callable;
 import org.spikekd.config.JobConfig;
+import org.spikekd.run.TrainingRun;
+import org.spikekd.spark.SparkTraining;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -25,13 +26,13 @@ public final class QuickstartCommand implements Callable<Integer> {
         JobConfig teacherJob = job.load(quickstart, "model.role=teacher");
         Progress progress = Progress.toStderr(teacherJob.raw().getInt("train.log-every"));
         progress.line("== 1/2: the ANN teacher");
-        TrainingRun.Result teacher = TrainCommand.train(teacherJob, null, progress);
+        TrainingRun.Result teacher = SparkTraining.run(teacherJob, null, progress);
 
         JobConfig studentJob = job.load(quickstart, "model.role=student",
                 "distill.teacher=\"" + teacher.model + "\"");
         progress.line("== 2/2: the spiking student (T=" + teacherJob.raw().getInt("encoding.time-steps")
                 + "), distilled from the teacher");
-        TrainingRun.Result student = TrainCommand.train(studentJob, null, progress);
+        TrainingRun.Result student = SparkTraining.run(studentJob, null, progress);
 
         System.out.printf("teacher (ANN) test accuracy:      %.4f  (%s)%n", teacher.test.accuracy, teacher.runDirectory);
         System.out.printf("KD student (SNN) test accuracy:   %.4f  (%s)%n", student.test.accuracy, student.runDirectory);

@@ -1,13 +1,11 @@
 package org.spikekd.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
-import org.spikekd.spark.EpochAveragingTrainer;
-import org.spikekd.spark.SparkContexts;
+import org.spikekd.run.TrainingRun;
+import org.spikekd.spark.SparkTraining;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,7 +30,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "drop --config and --set");
         }
         JobConfig config = resume != null ? TrainingRun.configOf(resume) : job.load();
-        TrainingRun.Result result = train(config, resume, Progress.toStderr(config.raw().getInt("train.log-every")));
+        TrainingRun.Result result = SparkTraining.run(config, resume, Progress.toStderr(config.raw().getInt("train.log-every")));
         System.out.printf("run directory: %s%n", result.runDirectory);
         System.out.printf("%s accuracy: %.4f%n", new JobSettings(config).evalSplit(), result.test.accuracy);
         if (!result.test.firingRates.isEmpty()) {
@@ -40,14 +38,5 @@ public final class TrainCommand implements Callable<Integer> {
                     result.test.meanFiringRate(), result.energy.microjoules());
         }
         return 0;
-    }
-
-    /** Trains one run on a Spark context of its own (continuing {@code resume} if not null). */
-    public static TrainingRun.Result train(JobConfig config, String resume, Progress progress) throws Exception {
-        JobSettings settings = new JobSettings(config).validate();
-        try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD train")) {
-            TrainingRun run = new TrainingRun(config, progress, new EpochAveragingTrainer(sc));
-            return (resume != null ? run.resumeFrom(resume) : run).run();
-        }
     }
 }

@@ -17,12 +17,13 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.LabeledImages;
-import org.spikekd.distill.TeacherTargets;
-import org.spikekd.train.EpochTrainer;
+import org.spikekd.run.EpochTrainer;
+import org.spikekd.run.TrainingJob;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.PartitionTrainer;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingJob;
+import org.spikekd.train.TeacherTargets;
+import org.spikekd.train.TrainingSettings;
 
 /**
  * Distributed training by parameter averaging (the driver's half; dl4j-spark calls it a
@@ -54,6 +55,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     private final String runKey = java.util.UUID.randomUUID().toString();
     private TrainingJob job;
     private String renderedConfig;
+    /** train.*, at the learning rate of one copy among the partitions. */
+    private TrainingSettings training;
     private JavaRDD<LabeledImages> partitions;
     private int partitionCount;
     private int maxBatches;
@@ -87,23 +90,19 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             throw new IOException("the executors read " + total + " training examples from " + s.datasetPath()
                     + ", the driver expected " + job.train.size() + ": do all executors see the same dataset?");
         }
-        maxBatches = sizes.stream().mapToInt(n -> (n + s.batchSize() - 1) / s.batchSize()).max().orElse(0);
+        maxBatches = sizes.stream().mapToInt(s.training()::minibatchesPerEpoch).max().orElse(0);
         job.progress.line(String.format("spark: %s, %d partitions of %s examples cached on the executors (%.1f s)%s",
                 sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9,
                 partitionCount < wanted ? " (" + wanted + " wanted; the dataset has fewer shards)" : ""));
         threadsPerTask = SparkContexts.threadsPerTask(sc, partitionCount);
-        double rateScale = s.learningRateScale(partitionCount);
-        if (rateScale != 1) {
-            // the tasks read their settings from the rendered configuration
-            renderedConfig = job.config.with("train.learning-rate=" + s.learningRate() * rateScale).render();
-        }
+        training = s.training().withLearningRate(s.training().learningRate() * s.learningRateScale(partitionCount));
         // one partition averages nothing: its round's result is adopted, as local training would
         outer = partitionCount > 1 ? OuterOptimizer.of(s, partitionCount) : new OuterOptimizer(OuterOptimizer.Kind.NONE, 1, 0);
         job.progress.line(String.format("averaging: %s every %s%s; learning rate %s per copy; %d thread%s per task",
                 outer, every(s.averagingEvery()),
                 s.warmupEpochs() == 0 ? "" : String.format(" (every %s in the first %d epoch%s)",
                         every(s.warmupAveragingEvery()), s.warmupEpochs(), s.warmupEpochs() == 1 ? "" : "s"),
-                s.learningRate() * rateScale, threadsPerTask, threadsPerTask == 1 ? "" : "s"));
+                training.learningRate(), threadsPerTask, threadsPerTask == 1 ? "" : "s"));
         if (job.teacher != null) {
             teacher = ExecutorModels.broadcast(sc, job.teacher);
         }
@@ -142,7 +141,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             int to = every == 0 ? Integer.MAX_VALUE : from + every;
             ModelState start = ModelState.of(net);
             Broadcast<ModelState> state = sc.broadcast(start);
-            RoundTask task = new RoundTask(runKey, renderedConfig, state, studentArchitecture, teacher, epoch, from, to,
+            RoundTask task = new RoundTask(runKey, renderedConfig, training, state, studentArchitecture, teacher, epoch, from, to,
                     partitionCount, threadsPerTask, failure);
             sc.setJobDescription("epoch " + epoch + (rounds > 1 ? ", round " + (r + 1) + "/" + rounds : ""));
             RoundResult result = partitions.mapPartitionsWithIndex(task, true)
@@ -234,6 +233,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         private static final long serialVersionUID = 1L;
         private final String runKey;
         private final String config;
+        private final TrainingSettings training;
         private final Broadcast<ModelState> state;
         private final Broadcast<String> architecture;
         private final Broadcast<byte[]> teacher;
@@ -244,10 +244,11 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         private final int threads;
         private final String failure;
 
-        RoundTask(String runKey, String config, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
+        RoundTask(String runKey, String config, TrainingSettings training, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
                   int epoch, int from, int to, int partitions, int threads, String failure) {
             this.runKey = runKey;
             this.config = config;
+            this.training = training;
             this.state = state;
             this.architecture = architecture;
             this.teacher = teacher;
@@ -268,8 +269,9 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored(runKey + "-teacher", teacher.value());
             try {
                 state.value().applyTo(student);
-                PartitionTrainer trainer = new PartitionTrainer(s, new TeacherTargets(teacherNet, s.featureStages()));
-                int batches = trainer.minibatchesPerEpoch(partition.size());
+                PartitionTrainer trainer = new PartitionTrainer(training, s.augmentation(),
+                        new TeacherTargets(teacherNet, s.featureStages()));
+                int batches = training.minibatchesPerEpoch(partition.size());
                 Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, s.logEvery());
                 String label = partitions == 1 ? "" : "partition " + (index + 1) + "/" + partitions;
                 PartitionTrainer.Outcome outcome = trainer.train(student, partition, index, epoch, from, to,

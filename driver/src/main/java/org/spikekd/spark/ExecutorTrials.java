@@ -8,9 +8,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.spikekd.config.JobConfig;
 import org.spikekd.cpu.ThreadBudget;
+import org.spikekd.run.LocalEpochTrainer;
 import org.spikekd.sweep.SweepRunner;
 import org.spikekd.sweep.TrialStep;
-import org.spikekd.train.LocalEpochTrainer;
 import org.spikekd.train.Progress;
 
 /**

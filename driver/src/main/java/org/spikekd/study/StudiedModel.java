@@ -3,7 +3,7 @@ package org.spikekd.study;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.spikekd.model.TimeSteps;
-import org.spikekd.train.ModelFile;
+import org.spikekd.run.ModelFile;
 
 /** A model in a study: the name its column has in the tables, its file and what it is. */
 public final class StudiedModel {

@@ -13,7 +13,7 @@ import org.spikekd.data.HadoopFiles;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.noise.Corruption;
-import org.spikekd.train.RunDirectory;
+import org.spikekd.run.RunDirectory;
 
 /**
  * What a {@link Study} found: one row per (model, corruption level) and per (spiking model, T);

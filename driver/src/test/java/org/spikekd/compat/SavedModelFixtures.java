@@ -16,10 +16,11 @@ import org.spikekd.convert.AnnToSnnConverter;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
-import org.spikekd.train.ModelFile;
+import org.spikekd.model.TimeSteps;
+import org.spikekd.run.ModelFile;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
-import org.spikekd.train.RunDirectory;
-import org.spikekd.train.TrainingRun;
 
 /**
  * Writes the saved-model fixtures that {@link SavedModelsTest} loads: the run directories of a
@@ -72,7 +73,7 @@ class SavedModelFixtures {
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().timeSteps(16).convert(saved.network, calibration);
         Path convertedModel = out.resolve("converted/model.zip");
         Files.createDirectories(convertedModel.getParent());
-        ModelFile.save(converted.snn, converted.jobConfig(saved.config, teacherModel), convertedModel.toString());
+        ModelFile.save(converted.snn, saved.config.convertedToSnn(TimeSteps.of(converted.snn), teacherModel), convertedModel.toString());
 
         Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("teacher", evaluation(teacher.model));

@@ -21,11 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.spikekd.config.JobConfig;
 import org.spikekd.eval.EvaluationResult;
+import org.spikekd.run.ModelFile;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.sparse.PathChoice;
-import org.spikekd.train.ModelFile;
 import org.spikekd.train.Progress;
-import org.spikekd.train.RunDirectory;
-import org.spikekd.train.TrainingRun;
 
 /**
  * Models saved by earlier versions of SpikeKD still load, evaluate to what they evaluated to when

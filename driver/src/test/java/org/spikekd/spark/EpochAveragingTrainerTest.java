@@ -24,20 +24,20 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.LabeledImages;
-import org.spikekd.data.TrainingSplit;
-import org.spikekd.distill.TeacherTargets;
+import org.spikekd.data.source.TrainingSplit;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
-import org.spikekd.train.EpochTrainer;
-import org.spikekd.train.LocalEpochTrainer;
-import org.spikekd.train.ModelFile;
+import org.spikekd.run.EpochTrainer;
+import org.spikekd.run.LocalEpochTrainer;
+import org.spikekd.run.ModelFile;
+import org.spikekd.run.TrainingJob;
+import org.spikekd.run.TrainingRun;
+import org.spikekd.sparse.PathChoice;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.ModelStateAverage;
 import org.spikekd.train.PartitionTrainer;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingJob;
-import org.spikekd.train.TrainingRun;
-import org.spikekd.sparse.PathChoice;
+import org.spikekd.train.TeacherTargets;
 
 /**
  * Distributed training on a real (embedded) Spark against training in one JVM: one
@@ -140,7 +140,7 @@ class EpochAveragingTrainerTest {
 
     /** As above, but averaging only the first {@code kept} of the k partitions (a wrong result). */
     static ModelState localMean(TrainingJob job, ComputationGraph start, int k, int kept, int epoch, int from, int to) {
-        PartitionTrainer trainer = new PartitionTrainer(job.settings,
+        PartitionTrainer trainer = new PartitionTrainer(job.settings.training(), job.settings.augmentation(),
                 new TeacherTargets(job.teacher, job.featureStages));
         ModelStateAverage average = new ModelStateAverage();
         for (int i = 0; i < kept; i++) {

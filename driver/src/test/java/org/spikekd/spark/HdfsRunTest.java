@@ -20,10 +20,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
+import org.spikekd.run.TrainingRun;
+import org.spikekd.sparse.PathChoice;
 import org.spikekd.train.ModelState;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingRun;
-import org.spikekd.sparse.PathChoice;
 
 /**
  * Data, teacher, run directory and checkpoints on a real HDFS (MiniDFSCluster): a KD student trained

@@ -34,14 +34,14 @@ import org.spikekd.cli.SpikeKd;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.DatasetFormatException;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.shards.ShardGroup;
 import org.spikekd.data.shards.ShardedDataset;
+import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.eval.Evaluator;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
-import org.spikekd.train.RunDirectory;
-import org.spikekd.train.TrainingRun;
 import scala.collection.JavaConverters;
 
 /**
@@ -180,7 +180,7 @@ class ShardedDatasetHdfsTest {
                 "model.role=teacher", "run.name=never");
         try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job).validate(), "shards")) {
             Exception e = assertThrows(Exception.class, () -> new EpochAveragingTrainer(sc)
-                    .prepare(new org.spikekd.train.TrainingJob(job, new JobSettings(job),
+                    .prepare(new org.spikekd.run.TrainingJob(job, new JobSettings(job),
                             new JobSettings(job).dataset().trainingSplit(0), null, List.of(), quiet())));
             assertTrue(e.getMessage().contains(bad + "/train/part-00002.parquet: checksum mismatch"), e.getMessage());
         }

@@ -20,9 +20,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
-import org.spikekd.train.RunDirectory;
-import org.spikekd.train.TrainingRun;
 
 /**
  * End to end on a real Spark standalone cluster: {@code deploy/cluster start} (a master and two

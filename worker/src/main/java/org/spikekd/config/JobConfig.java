@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +89,7 @@ public final class JobConfig {
             String key = e.getKey();
             if (!reference.hasPathOrNull(key)) {
                 throw new ConfigException.BadPath(key, "unknown configuration key '" + key + "' " + where
-                        + suggestion(key, reference) + "; every key is listed in the README, Configuration");
+                        + suggestion(key, reference) + "; every key is listed in docs/configuration.md");
             }
         }
     }
@@ -153,6 +154,28 @@ public final class JobConfig {
         Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
         checkKeys(overlay, reference, where);
         return new JobConfig(overlay.withFallback(config).resolve(), origin);
+    }
+
+    /**
+     * A copy with {@code key} set to {@code value} (a String, number, boolean or List of them): the
+     * value is set as it is, never parsed, so a path with quotes or a '#' stays that path.
+     */
+    public JobConfig with(String key, Object value) {
+        Config one = ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value));
+        checkKeys(one, ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf"), "");
+        return new JobConfig(one.withFallback(config).resolve(), origin);
+    }
+
+    /**
+     * The job configuration saved with an SNN converted from the teacher this configuration
+     * trained: a direct-encoded student of IF neurons with soft reset at {@code timeSteps}, without
+     * distillation, marked as converted from {@code teacherPath}.
+     */
+    public JobConfig convertedToSnn(int timeSteps, String teacherPath) {
+        return with("model.role", "student").with("neuron.type", "if").with("neuron.reset", "soft")
+                .with("encoding.type", "direct").with("encoding.time-steps", timeSteps)
+                .with("distill.teacher", "").with("distill.feature.stages", List.of())
+                .with("model.converted-from", teacherPath);
     }
 
     /** A copy with more overrides applied. */

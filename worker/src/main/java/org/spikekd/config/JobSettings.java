@@ -4,11 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.spikekd.data.Augmentation;
-import org.spikekd.data.DatasetLoader;
+import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.distill.DistillationLoss;
 import org.spikekd.model.Architecture;
 import org.spikekd.model.NetworkRole;
@@ -16,7 +13,9 @@ import org.spikekd.model.ResNetArchitecture;
 import org.spikekd.model.SpikingSettings;
 import org.spikekd.model.VggArchitecture;
 import org.spikekd.neuron.SpikingLayer;
+import org.spikekd.settings.Checks;
 import org.spikekd.train.LearningRateSchedule;
+import org.spikekd.train.TrainingSettings;
 
 /**
  * Typed, checked views of a {@link JobConfig}: each getter reads its keys, checks type and range,
@@ -47,12 +46,7 @@ public final class JobSettings {
         distillationLoss();
         featureStages();
         featureBeta();
-        updater();
-        weightDecay();
-        schedule(1);
-        epochs();
-        batchSize();
-        seed();
+        training();
         logEvery();
         evalBatchSize();
         trainEvalLimit();
@@ -282,28 +276,17 @@ public final class JobSettings {
 
     // ---- training
 
-    public IUpdater updater() {
-        String name = choice("train.optimizer", List.of("adam", "sgd"));
-        double lr = doubleIn("train.learning-rate", 0.0, 10.0, true);
-        double momentum = doubleIn("train.momentum", 0.0, 1.0, false);
-        return name.equals("adam") ? new Adam(lr) : new Nesterovs(lr, momentum);
+    /** How the network is trained (train.*). */
+    public TrainingSettings training() {
+        return new TrainingSettings(
+                Checks.oneOf("train.optimizer", c.getString("train.optimizer"), TrainingSettings.Optimizer.class),
+                c.getDouble("train.learning-rate"), c.getDouble("train.momentum"), c.getDouble("train.weight-decay"),
+                Checks.oneOf("train.schedule", c.getString("train.schedule"), LearningRateSchedule.Kind.class),
+                c.getInt("train.step-epochs"), c.getDouble("train.step-gamma"), c.getInt("train.epochs"),
+                c.getInt("train.batch-size"), c.getLong("train.seed"));
     }
 
-    public double learningRate() { return doubleIn("train.learning-rate", 0.0, 10.0, true); }
-
-    public double weightDecay() { return doubleIn("train.weight-decay", 0.0, 1.0, false); }
-
-    public LearningRateSchedule schedule(int iterationsPerEpoch) {
-        String kind = choice("train.schedule", List.of("constant", "cosine", "step"));
-        return new LearningRateSchedule(kind, learningRate(), epochs(), iterationsPerEpoch,
-                intAtLeast("train.step-epochs", 1), doubleIn("train.step-gamma", 0.0, 1.0, true));
-    }
-
-    public int epochs() { return intAtLeast("train.epochs", 1); }
-
-    public int batchSize() { return intAtLeast("train.batch-size", 1); }
-
-    public long seed() { return c.getLong("train.seed"); }
+    public int epochs() { return training().epochs(); }
 
     public int logEvery() { return intAtLeast("train.log-every", 1); }
 

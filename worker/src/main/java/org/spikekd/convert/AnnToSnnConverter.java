@@ -26,7 +26,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.spikekd.config.JobConfig;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.dl4j.ChannelsLastLayer;
 import org.spikekd.dl4j.Convolution;
@@ -101,18 +100,6 @@ public final class AnnToSnnConverter {
         Result(ComputationGraph snn, Map<String, Double> lambdas) {
             this.snn = snn;
             this.lambdas = lambdas;
-        }
-
-        /**
-         * The job configuration saved with the SNN: the teacher's, made a direct-encoded student of
-         * IF neurons with soft reset at the SNN's T, without distillation, and marked as converted
-         * from {@code teacherPath}.
-         */
-        public JobConfig jobConfig(JobConfig teacher, String teacherPath) {
-            return teacher.with("model.role=student").with("neuron.type=if").with("neuron.reset=soft")
-                    .with("encoding.type=direct").with("encoding.time-steps=" + TimeSteps.of(snn))
-                    .with("distill.teacher=\"\"").with("distill.feature.stages=[]")
-                    .with("model.converted-from=\"" + teacherPath + "\"");
         }
     }
 

@@ -8,10 +8,10 @@ import org.apache.hadoop.fs.Path;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.data.HadoopFiles;
-import org.spikekd.train.EpochTrainer;
+import org.spikekd.run.EpochTrainer;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
-import org.spikekd.train.RunDirectory;
-import org.spikekd.train.TrainingRun;
 
 /**
  * One step of a sweep's trial: its run directory trained on by one epoch. A trial is a run

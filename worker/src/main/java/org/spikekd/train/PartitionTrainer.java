@@ -5,12 +5,11 @@ import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
-import org.spikekd.config.JobSettings;
 import org.spikekd.cpu.ProcessCpuTime;
+import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.encoding.SpikeRandom;
-import org.spikekd.distill.TeacherTargets;
 
 /**
  * Trains one copy of a network on one partition of the training data: the executor's half of
@@ -44,17 +43,14 @@ public final class PartitionTrainer {
         }
     }
 
-    private final JobSettings settings;
+    private final TrainingSettings settings;
+    private final Augmentation augmentation;
     private final TeacherTargets targets;
 
-    public PartitionTrainer(JobSettings settings, TeacherTargets targets) {
+    public PartitionTrainer(TrainingSettings settings, Augmentation augmentation, TeacherTargets targets) {
         this.settings = settings;
+        this.augmentation = augmentation;
         this.targets = targets;
-    }
-
-    /** Minibatches in one epoch of a partition of {@code examples} examples. */
-    public int minibatchesPerEpoch(int examples) {
-        return (examples + settings.batchSize() - 1) / settings.batchSize();
     }
 
     /**
@@ -66,10 +62,10 @@ public final class PartitionTrainer {
      */
     public Outcome train(ComputationGraph net, LabeledImages partition, int partitionIndex, int epoch,
                          int fromBatch, int toBatch, Progress progress, String progressLabel, IntConsumer afterBatch) {
-        int batches = minibatchesPerEpoch(partition.size());
-        LearningRateSchedule schedule = settings.schedule(batches);
+        int batches = settings.minibatchesPerEpoch(partition.size());
+        LearningRateSchedule schedule = settings.learningRates(batches);
         Minibatches minibatches = new Minibatches(partition, settings.batchSize(),
-                shuffleSeed(settings.seed(), epoch, partitionIndex), settings.augmentation());
+                shuffleSeed(settings.seed(), epoch, partitionIndex), augmentation);
         minibatches.skip(fromBatch);
         // Poisson encoding draws from this thread's spike generator
         SpikeRandom.seed(shuffleSeed(settings.seed(), epoch, partitionIndex) * 31 + fromBatch);

@@ -7,7 +7,7 @@ import java.util.concurrent.Future;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.cpu.ThreadBudget;
-import org.spikekd.distill.TeacherTargets;
+import org.spikekd.train.TeacherTargets;
 
 /**
  * The teacher's targets for the next minibatch, computed on a helper thread while the student

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.EvaluationTally;
 import org.spikekd.eval.Evaluator;
@@ -25,9 +25,9 @@ import org.spikekd.model.NetworkRole;
 import org.spikekd.model.ResNetArchitecture;
 import org.spikekd.model.TimeSteps;
 import org.spikekd.model.VggArchitecture;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.sparse.PathChoice;
 import org.spikekd.train.Progress;
-import org.spikekd.train.TrainingRun;
 
 /** A trained ANN teacher converted to IF neurons reaches the teacher's accuracy at large T. */
 class AnnToSnnConverterTest {

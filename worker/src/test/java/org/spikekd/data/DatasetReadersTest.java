@@ -22,6 +22,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.spikekd.data.source.DatasetLoader;
 
 /**
  * The dataset readers on Debian's Fashion-MNIST and on files damaged in the ways real files are:

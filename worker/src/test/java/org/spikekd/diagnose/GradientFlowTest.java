@@ -7,8 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.data.source.DatasetLoader;
 
 /** The surrogate's width decides whether a deep spiking ResNet's gradients vanish or explode. */
 class GradientFlowTest {

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
-import org.spikekd.data.TrainingSplit;
-import org.spikekd.train.TrainingRun;
+import org.spikekd.data.source.TrainingSplit;
+import org.spikekd.run.TrainingRun;
 
 /** A network's initial weights are decided by train.seed, and follow PyTorch's default scale. */
 class InitializationTest {

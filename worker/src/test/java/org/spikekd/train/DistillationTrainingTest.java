@@ -16,6 +16,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.eval.Evaluator;
+import org.spikekd.run.ModelFile;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 
 /**
  * End to end on real data: a teacher, then a spiking student distilled from it, on a subset of

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 
 /** A run asked after each epoch whether to go on (as a sweep's scheduler does) stops when told. */
 class EarlyStoppingTest {

@@ -15,6 +15,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
+import org.spikekd.run.ModelFile;
+import org.spikekd.run.RunDirectory;
+import org.spikekd.run.TrainingRun;
 
 /**
  * A student's whole training state (parameters with batch-norm statistics, Adam's two moment

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
+import org.spikekd.run.TrainingRun;
 import org.spikekd.sparse.PathChoice;
 
 /**

@@ -14,11 +14,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.distill.DistillationLoss;
-import org.spikekd.distill.TeacherTargets;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
 import org.spikekd.model.VggArchitecture;
+import org.spikekd.train.TeacherTargets;
 
 /** Targets computed ahead on the helper thread are each minibatch's own, as computed inline. */
 class TeacherPrefetchTest {

@@ -21,13 +21,13 @@ import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.io.api.Binary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.data.DatasetFormatException;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.spark.LocalHdfs;
 
 /**

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.data.DatasetFormatException;
-import org.spikekd.data.DatasetLoader;
 import org.spikekd.data.LabeledImages;
-import org.spikekd.data.TrainingSplit;
+import org.spikekd.data.source.DatasetLoader;
+import org.spikekd.data.source.TrainingSplit;
 
 /**
  * Sharded datasets on the local file system: round trip, splits, groups, atomic output. Damaged

@@ -1,9 +1,10 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import java.io.IOException;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.data.LabeledImages;
-import org.spikekd.distill.TeacherTargets;
+import org.spikekd.train.PartitionTrainer;
+import org.spikekd.train.TeacherTargets;
 
 /** Trains each epoch in this JVM: the whole training split as one partition. */
 public final class LocalEpochTrainer implements EpochTrainer {
@@ -15,7 +16,7 @@ public final class LocalEpochTrainer implements EpochTrainer {
     public void prepare(TrainingJob job) throws IOException {
         this.job = job;
         this.train = job.train.images();
-        this.trainer = new PartitionTrainer(job.settings, new TeacherTargets(job.teacher, job.featureStages));
+        this.trainer = new PartitionTrainer(job.settings.training(), job.settings.augmentation(), new TeacherTargets(job.teacher, job.featureStages));
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import java.io.IOException;
 import org.deeplearning4j.nn.graph.ComputationGraph;

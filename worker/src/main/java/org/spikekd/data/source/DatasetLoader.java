@@ -1,4 +1,4 @@
-package org.spikekd.data;
+package org.spikekd.data.source;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -7,6 +7,12 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.spikekd.data.CifarReader;
+import org.spikekd.data.DatasetFormatException;
+import org.spikekd.data.HadoopFiles;
+import org.spikekd.data.IdxReader;
+import org.spikekd.data.ImageFolderReader;
+import org.spikekd.data.LabeledImages;
 import org.spikekd.data.shards.ShardedDataset;
 
 /**

@@ -1,7 +1,8 @@
-package org.spikekd.data;
+package org.spikekd.data.source;
 
 import java.io.IOException;
 import java.util.List;
+import org.spikekd.data.LabeledImages;
 import org.spikekd.data.shards.ShardManifest;
 import org.spikekd.data.shards.ShardedDataset;
 

@@ -1,10 +1,11 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
-import org.spikekd.data.TrainingSplit;
+import org.spikekd.data.source.TrainingSplit;
+import org.spikekd.train.Progress;
 
 /** What an {@link EpochTrainer} needs to know about a run: its settings, data and teacher. */
 public final class TrainingJob {

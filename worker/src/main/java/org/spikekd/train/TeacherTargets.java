@@ -1,4 +1,4 @@
-package org.spikekd.distill;
+package org.spikekd.train;
 
 import java.util.List;
 import java.util.Map;
@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.convert.BatchNormFolding;
+import org.spikekd.distill.DistillationLoss;
 import org.spikekd.model.GraphLayers;
 import org.spikekd.model.NetworkBuilder;
 

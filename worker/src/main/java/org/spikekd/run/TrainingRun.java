@@ -1,4 +1,4 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import java.io.IOException;
 import java.time.LocalDateTime;
@@ -16,12 +16,13 @@ import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
-import org.spikekd.data.TrainingSplit;
+import org.spikekd.data.source.TrainingSplit;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
+import org.spikekd.train.Progress;
 
 /**
  * One training run of a teacher, a student trained directly, or a student distilled from a
@@ -122,7 +123,7 @@ public final class TrainingRun {
     private Result train(EpochTrainer trainer) throws IOException {
         JobSettings s = settings;
         NetworkRole role = s.role();
-        Nd4j.getRandom().setSeed(s.seed());
+        Nd4j.getRandom().setSeed(s.training().seed());
         // this thread evaluates, and in one JVM trains: its native operations get this thread's budget
         ThreadBudget.use(ThreadBudget.threads());
 
@@ -203,7 +204,7 @@ public final class TrainingRun {
             m.put("partitions", stats.partitions);
             m.put("cores_per_task", stats.coresPerTask);
             m.put("eval_seconds", trainResult.seconds + lastTest.seconds);
-            m.put("learning_rate", s.schedule(1).at(epoch - 1L));
+            m.put("learning_rate", s.training().learningRates(1).at(epoch - 1L));
             run.appendMetrics(m);
             run.saveCheckpoint(epoch, net, config, trainer.checkpointState());
             history.add(m);
@@ -243,7 +244,7 @@ public final class TrainingRun {
         NetworkFactory factory = new NetworkFactory(s.architecture(), role)
                 .input(train.channels(), train.height(), train.width()).classes(train.classes().size())
                 .normalization(norm[0], norm[1]).loss(s.distillationLoss())
-                .updater(s.updater(), s.weightDecay()).seed(s.seed());
+                .updater(s.training().updater(), s.training().weightDecay()).seed(s.training().seed());
         if (role == NetworkRole.STUDENT) {
             factory.spiking(s.spiking());
         }

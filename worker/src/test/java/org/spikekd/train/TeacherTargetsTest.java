@@ -1,4 +1,4 @@
-package org.spikekd.distill;
+package org.spikekd.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
