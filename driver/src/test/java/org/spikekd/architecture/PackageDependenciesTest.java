@@ -1,10 +1,13 @@
 package org.spikekd.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -37,15 +40,28 @@ class PackageDependenciesTest {
         slices().matching("org.spikekd.(**)").should().beFreeOfCycles().check(classes);
     }
 
+    /** What an executor trains with: the worker module. */
+    static final String[] EXECUTOR_LIBRARY = {"org.spikekd.simd..", "org.spikekd.cpu..",
+        "org.spikekd.settings..", "org.spikekd.surrogate..", "org.spikekd.neuron..", "org.spikekd.encoding..",
+        "org.spikekd.timefold..", "org.spikekd.sparse..", "org.spikekd.dl4j..", "org.spikekd.distill..",
+        "org.spikekd.model..", "org.spikekd.convert..", "org.spikekd.noise..", "org.spikekd.diagnose..",
+        "org.spikekd.data..", "org.spikekd.eval..", "org.spikekd.train.."};
+
+    @Test
+    void theWorkerModuleHoldsTheExecutorLibraryAndTheDriverModuleTheRest() {
+        DescribedPredicate<JavaClass> inWorkerModule = DescribedPredicate.describe("in the worker module",
+                c -> c.getSource().map(s -> s.getUri().toString()).orElse("").matches(".*(/worker/target/|spikekd-worker).*"));
+        DescribedPredicate<JavaClass> ours = DescribedPredicate.describe("SpikeKD's",
+                c -> c.getPackageName().startsWith("org.spikekd"));
+        classes().that(ours.and(inWorkerModule)).should().resideInAnyPackage(EXECUTOR_LIBRARY).check(classes);
+        classes().that(ours.and(DescribedPredicate.not(inWorkerModule))).should().resideOutsideOfPackages(EXECUTOR_LIBRARY)
+                .check(classes);
+    }
+
     @Test
     void eachLayerUsesOnlyTheLayersBelowIt() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("executor library").definedBy("org.spikekd.simd..", "org.spikekd.cpu..",
-                        "org.spikekd.settings..", "org.spikekd.surrogate..", "org.spikekd.neuron..",
-                        "org.spikekd.encoding..", "org.spikekd.timefold..", "org.spikekd.sparse..",
-                        "org.spikekd.dl4j..", "org.spikekd.distill..", "org.spikekd.model..",
-                        "org.spikekd.convert..", "org.spikekd.noise..", "org.spikekd.diagnose..",
-                        "org.spikekd.data..", "org.spikekd.eval..", "org.spikekd.train..")
+                .layer("executor library").definedBy(EXECUTOR_LIBRARY)
                 .layer("job settings").definedBy("org.spikekd.config..")
                 .layer("run loop").definedBy("org.spikekd.run..")
                 .layer("sweeps").definedBy("org.spikekd.sweep..")

@@ -1,4 +1,4 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
-import org.spikekd.run.TrainingRun;
 import org.spikekd.sparse.PathChoice;
+import org.spikekd.train.Progress;
 
 /**
  * A run is decided by its configuration: the same job twice trains the same student, bit for bit,

@@ -160,7 +160,7 @@ public final class JobConfig {
      * A copy with {@code key} set to {@code value} (a String, number, boolean or List of them): the
      * value is set as it is, never parsed, so a path with quotes or a '#' stays that path.
      */
-    public JobConfig with(String key, Object value) {
+    public JobConfig withValue(String key, Object value) {
         Config one = ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value));
         checkKeys(one, ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf"), "");
         return new JobConfig(one.withFallback(config).resolve(), origin);
@@ -172,10 +172,10 @@ public final class JobConfig {
      * distillation, marked as converted from {@code teacherPath}.
      */
     public JobConfig convertedToSnn(int timeSteps, String teacherPath) {
-        return with("model.role", "student").with("neuron.type", "if").with("neuron.reset", "soft")
-                .with("encoding.type", "direct").with("encoding.time-steps", timeSteps)
-                .with("distill.teacher", "").with("distill.feature.stages", List.of())
-                .with("model.converted-from", teacherPath);
+        return withValue("model.role", "student").withValue("neuron.type", "if").withValue("neuron.reset", "soft")
+                .withValue("encoding.type", "direct").withValue("encoding.time-steps", timeSteps)
+                .withValue("distill.teacher", "").withValue("distill.feature.stages", List.of())
+                .withValue("model.converted-from", teacherPath);
     }
 
     /** A copy with more overrides applied. */

@@ -1,4 +1,4 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
-import org.spikekd.run.RunDirectory;
-import org.spikekd.run.TrainingRun;
+import org.spikekd.train.Progress;
 
 /** A run asked after each epoch whether to go on (as a sweep's scheduler does) stops when told. */
 class EarlyStoppingTest {

@@ -1,4 +1,4 @@
-package org.spikekd.train;
+package org.spikekd.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,9 +16,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.eval.Evaluator;
-import org.spikekd.run.ModelFile;
-import org.spikekd.run.RunDirectory;
-import org.spikekd.run.TrainingRun;
+import org.spikekd.train.Progress;
 
 /**
  * End to end on real data: a teacher, then a spiking student distilled from it, on a subset of
