@@ -9,10 +9,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * derivative is zero almost everywhere). Backward, the step's derivative is replaced by {@link
  * #derivative}, the derivative of a smooth {@link #primitive} that approximates the step. The width
  * of that bump is set by {@link #alpha()} (its sharpness), and decides whether gradients vanish or
- * explode in deep networks (Ledinauskas et al., 2020). SpikeKD's surrogates have area one, so a narrow
- * one (large alpha) has a tall peak and gradients grow layer by layer until they explode, while a
- * wide one (small alpha) passes less than it receives and they vanish ({@code diagnose gradients}
- * measures both). {@code SurrogateGradientCheckTest} checks each derivative against its primitive.
+ * explode in deep networks (Ledinauskas et al., 2020). The sigmoid, arctan and triangle surrogates
+ * have area one, so a narrow one (large alpha) has a tall peak and gradients grow layer by layer
+ * until they explode, while a wide one (small alpha) passes less than it receives and they vanish;
+ * the fast sigmoid's peak is 1 at any alpha and its area 2/alpha, so a narrow one passes less
+ * ({@code diagnose gradients} measures both). {@code SurrogateGradientCheckTest} checks each derivative against its primitive.
  */
 public interface SurrogateFunction {
 
