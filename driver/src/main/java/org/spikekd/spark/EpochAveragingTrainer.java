@@ -44,13 +44,21 @@ import org.spikekd.train.TrainingSettings;
  */
 public final class EpochAveragingTrainer implements EpochTrainer {
     /**
-     * For tests of failure handling: "EPOCH:PARTITION:ATTEMPTS" makes that partition's task fail
-     * half-way through its minibatches on its first ATTEMPTS attempts. Read from the Spark
-     * configuration ({@code --conf}) or from a local property of the calling thread.
+     * Told inside each task after every minibatch it trains; shipped with the tasks, so it must be
+     * serializable. What a test that breaks tasks at chosen moments plugs in.
      */
-    public static final String INJECT_FAILURE = "spark.spikekd.inject-failure";
+    @FunctionalInterface
+    public interface MinibatchListener extends java.io.Serializable {
+        /**
+         * @param attempt Spark's attempt number of this task (0 for the first)
+         * @param minibatch the 1-based number of the minibatch just trained, of {@code minibatches}
+         *     in the partition's epoch
+         */
+        void afterMinibatch(int epoch, int partition, int attempt, int minibatch, int minibatches);
+    }
 
     private final JavaSparkContext sc;
+    private MinibatchListener listener = (epoch, partition, attempt, minibatch, minibatches) -> { };
     /** Names this run's networks in the executors' {@link ExecutorModels}. */
     private final String runKey = java.util.UUID.randomUUID().toString();
     private TrainingJob job;
@@ -71,6 +79,12 @@ public final class EpochAveragingTrainer implements EpochTrainer {
 
     public EpochAveragingTrainer(JavaSparkContext sc) {
         this.sc = sc;
+    }
+
+    /** This trainer, telling {@code listener} in each task after every minibatch. */
+    public EpochAveragingTrainer withMinibatchListener(MinibatchListener listener) {
+        this.listener = listener;
+        return this;
     }
 
     @Override
@@ -127,8 +141,6 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         double setupSeconds = studentArchitecture == null ? readyExecutors(net) : 0;
         int every = job.settings.averagingEvery(epoch);
         int rounds = every == 0 ? 1 : (maxBatches + every - 1) / every;
-        String failure = sc.getLocalProperty(INJECT_FAILURE) != null ? sc.getLocalProperty(INJECT_FAILURE)
-                : sc.getConf().get(INJECT_FAILURE, "");
         long examples = 0;
         double lossSum = 0;
         double syncSeconds = 0;
@@ -142,7 +154,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             ModelState start = ModelState.of(net);
             Broadcast<ModelState> state = sc.broadcast(start);
             RoundTask task = new RoundTask(runKey, renderedConfig, training, state, studentArchitecture, teacher, epoch, from, to,
-                    partitionCount, threadsPerTask, failure);
+                    partitionCount, threadsPerTask, listener);
             sc.setJobDescription("epoch " + epoch + (rounds > 1 ? ", round " + (r + 1) + "/" + rounds : ""));
             RoundResult result = partitions.mapPartitionsWithIndex(task, true)
                     .treeAggregate(new RoundResult(), RoundResult::merge, RoundResult::merge);
@@ -242,10 +254,10 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         private final int to;
         private final int partitions;
         private final int threads;
-        private final String failure;
+        private final MinibatchListener listener;
 
         RoundTask(String runKey, String config, TrainingSettings training, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
-                  int epoch, int from, int to, int partitions, int threads, String failure) {
+                  int epoch, int from, int to, int partitions, int threads, MinibatchListener listener) {
             this.runKey = runKey;
             this.config = config;
             this.training = training;
@@ -257,7 +269,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             this.to = to;
             this.partitions = partitions;
             this.threads = threads;
-            this.failure = failure;
+            this.listener = listener;
         }
 
         @Override
@@ -275,26 +287,14 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                 Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, s.logEvery());
                 String label = partitions == 1 ? "" : "partition " + (index + 1) + "/" + partitions;
                 PartitionTrainer.Outcome outcome = trainer.train(student, partition, index, epoch, from, to,
-                        progress, label, b -> injectFailure(index, b, batches));
+                        progress, label, b -> listener.afterMinibatch(epoch, index,
+                                TaskContext.get().attemptNumber(), b, batches));
                 return List.of(new RoundResult().add(ModelState.of(student), outcome)).iterator();
             } finally {
                 ExecutorModels.giveBack(runKey + "-student", student);
                 if (teacherNet != null) {
                     ExecutorModels.giveBack(runKey + "-teacher", teacherNet);
                 }
-            }
-        }
-
-        private void injectFailure(int index, int batch, int batches) {
-            if (failure.isEmpty()) {
-                return;
-            }
-            String[] f = failure.split(":");
-            int attempt = TaskContext.get().attemptNumber();
-            if (Integer.parseInt(f[0]) == epoch && Integer.parseInt(f[1]) == index
-                    && attempt < Integer.parseInt(f[2]) && batch == Math.max(1, batches / 2)) {
-                throw new IllegalStateException("injected failure (" + INJECT_FAILURE + "=" + failure + ") in epoch "
-                        + epoch + ", partition " + index + ", attempt " + attempt + ", after minibatch " + batch);
             }
         }
     }

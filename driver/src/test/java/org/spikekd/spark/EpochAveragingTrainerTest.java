@@ -364,12 +364,10 @@ class EpochAveragingTrainerTest {
         ModelState expected = three.expected();
         ComputationGraph distributed = copyOf(three.start());
         int failedBefore = failedTasks.get();
-        sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "1:1:1"); // partition 1, first attempt
-        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+        // partition 1 fails on its first attempt
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc).withMinibatchListener(new FailingTask(1, 1, 1))) {
             trainer.prepare(job);
             assertEquals(601, trainer.trainEpoch(distributed, 1).examples);
-        } finally {
-            sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, null);
         }
         long deadline = System.currentTimeMillis() + 10_000; // listener events arrive asynchronously
         while (failedTasks.get() == failedBefore && System.currentTimeMillis() < deadline) {
@@ -391,13 +389,9 @@ class EpochAveragingTrainerTest {
         TrainingRun.Result uninterrupted = new TrainingRun(config, quiet(), new EpochAveragingTrainer(sc)).run();
 
         JobConfig interruptedJob = job(outer).with("spark.partitions=2", "train.epochs=2", "run.name=interrupted");
-        sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "2:0:99"); // epoch 2 fails for good
-        try {
-            assertThrows(Exception.class,
-                    () -> new TrainingRun(interruptedJob, quiet(), new EpochAveragingTrainer(sc)).run());
-        } finally {
-            sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, null);
-        }
+        // epoch 2 fails for good
+        assertThrows(Exception.class, () -> new TrainingRun(interruptedJob, quiet(),
+                new EpochAveragingTrainer(sc).withMinibatchListener(new FailingTask(2, 0, 99))).run());
         Path dir = runs.resolve("interrupted");
         assertTrue(Files.readString(dir.resolve("checkpoint.json")).contains("\"epoch\" : 1"));
         assertEquals(1, Files.readAllLines(dir.resolve("metrics.jsonl")).size());

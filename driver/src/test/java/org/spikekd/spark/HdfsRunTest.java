@@ -96,12 +96,8 @@ class HdfsRunTest {
                 new EpochAveragingTrainer(sc)).run();
 
         JobConfig killed = job(concat(student, "run.name=killed"));
-        sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, "2:1:99");
-        try {
-            assertThrows(Exception.class, () -> new TrainingRun(killed, quiet(), new EpochAveragingTrainer(sc)).run());
-        } finally {
-            sc.setLocalProperty(EpochAveragingTrainer.INJECT_FAILURE, null);
-        }
+        assertThrows(Exception.class, () -> new TrainingRun(killed, quiet(),
+                new EpochAveragingTrainer(sc).withMinibatchListener(new FailingTask(2, 1, 99))).run());
         String dir = root + "/runs/killed";
         assertTrue(read(dir + "/checkpoint.json").contains("\"epoch\" : 1"));
         assertTrue(fs.exists(new org.apache.hadoop.fs.Path(dir + "/checkpoint-epoch-0001.zip")));

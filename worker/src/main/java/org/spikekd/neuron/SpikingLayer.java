@@ -3,6 +3,7 @@ package org.spikekd.neuron;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.spikekd.dl4j.NoParamLayerConf;
 import org.spikekd.dl4j.NoParamLayerImpl;
 import org.spikekd.surrogate.Surrogates;
@@ -25,7 +26,12 @@ public class SpikingLayer extends NoParamLayerConf {
     private String surrogate = "sigmoid";
     private double surrogateAlpha = 4.0;
     private int timeSteps = 4;
-    /** Fire through the surrogate's primitive instead of the step: for gradient checks only. */
+    /**
+     * Fire through the surrogate's primitive instead of the step, so that finite differences see
+     * the gradient backpropagation computes: for gradient checks only, and never saved (a model
+     * written with it would not be a spiking network).
+     */
+    @JsonIgnore
     private boolean smoothForward = false;
 
     public SpikingLayer() {}
@@ -76,7 +82,9 @@ public class SpikingLayer extends NoParamLayerConf {
     public SpikingLayer setSurrogateAlpha(double alpha) { this.surrogateAlpha = alpha; return this; }
     public int getTimeSteps() { return timeSteps; }
     public SpikingLayer setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; return this; }
+    @JsonIgnore
     public boolean isSmoothForward() { return smoothForward; }
+    @JsonIgnore
     public SpikingLayer setSmoothForward(boolean smoothForward) { this.smoothForward = smoothForward; return this; }
 
     @Override

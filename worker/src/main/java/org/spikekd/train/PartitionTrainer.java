@@ -57,8 +57,8 @@ public final class PartitionTrainer {
      * Trains {@code net} on minibatches {@code [fromBatch, toBatch)} of epoch {@code epoch} (1-based)
      * of {@code partition}, whose index is {@code partitionIndex}.
      *
-     * @param afterBatch called with the 1-based number of each finished minibatch (progress, and
-     *     the tests' injected failures)
+     * @param afterBatch called with the 1-based number of each finished minibatch (on Spark, the
+     *     trainer's minibatch listener)
      */
     public Outcome train(ComputationGraph net, LabeledImages partition, int partitionIndex, int epoch,
                          int fromBatch, int toBatch, Progress progress, String progressLabel, IntConsumer afterBatch) {

@@ -1,11 +1,13 @@
 package org.spikekd.neuron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.function.DoubleUnaryOperator;
 import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -174,5 +176,20 @@ class SpikingNeuronGradientCheckTest {
         double d = 0.3;
         INDArray doubles = Nd4j.createFromArray(new double[] {d, Math.nextDown(d), Math.nextUp(d)}).reshape(3, 1);
         assertEquals(Nd4j.createFromArray(new double[] {1, 0, 1}).reshape(3, 1), neuron.forward(doubles, 1).spikes.reshape(3, 1));
+    }
+
+    /** The smooth forward pass is for these checks only: a saved model never carries it. */
+    @Test
+    void theSmoothForwardPassIsNeverSaved() throws Exception {
+        SpikingLayer smooth = conf("lif", "hard", false, "sigmoid", true);
+        String json = NeuralNetConfiguration.mapper().writeValueAsString(smooth);
+        assertFalse(json.toLowerCase().contains("smooth"), json);
+        SpikingLayer read = NeuralNetConfiguration.mapper().readValue(json, SpikingLayer.class);
+        assertFalse(read.isSmoothForward());
+        assertEquals(smooth.setSmoothForward(false), read, "every other setting is saved");
+        // models saved before it was left out still load (as the saved-model fixtures show)
+        SpikingLayer old = NeuralNetConfiguration.mapper().readValue(
+                json.replaceFirst("\\{", "{\"smoothForward\" : false, "), SpikingLayer.class);
+        assertEquals(read, old);
     }
 }
