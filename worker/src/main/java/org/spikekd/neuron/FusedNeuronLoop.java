@@ -4,11 +4,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.dl4j.RowMajor;
 import org.spikekd.simd.VectorApi;
-import org.spikekd.surrogate.ArctanSurrogate;
-import org.spikekd.surrogate.FastSigmoidSurrogate;
-import org.spikekd.surrogate.SigmoidSurrogate;
-import org.spikekd.surrogate.SurrogateFunction;
-import org.spikekd.surrogate.TriangleSurrogate;
 
 /**
  * When a {@link SpikingNeuron}'s time loop runs as {@link FusedNeuronLoopKernel}'s single pass over
@@ -25,7 +20,7 @@ final class FusedNeuronLoop {
 
     /** Whether the kernel takes this neuron and these arrays. */
     static boolean applies(SpikingNeuron neuron, boolean smoothForward, INDArray... arrays) {
-        if (!VectorApi.AVAILABLE || smoothForward || SurrogateKind.of(neuron.surrogate()) == null) {
+        if (!VectorApi.AVAILABLE || smoothForward) {
             return false;
         }
         for (INDArray a : arrays) {
@@ -35,19 +30,5 @@ final class FusedNeuronLoop {
             }
         }
         return true;
-    }
-
-    /** The surrogates the kernel has a vector form of. */
-    enum SurrogateKind {
-        SIGMOID, ARCTAN, FAST_SIGMOID, TRIANGLE;
-
-        /** The kind of {@code surrogate}, or null if the kernel has no vector form of it. */
-        static SurrogateKind of(SurrogateFunction surrogate) {
-            return surrogate instanceof SigmoidSurrogate ? SIGMOID
-                    : surrogate instanceof ArctanSurrogate ? ARCTAN
-                    : surrogate instanceof FastSigmoidSurrogate ? FAST_SIGMOID
-                    : surrogate instanceof TriangleSurrogate ? TRIANGLE
-                    : null;
-        }
     }
 }

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.cpu.ThreadBudget;
-import org.spikekd.surrogate.SurrogateFunction;
+import org.spikekd.surrogate.SurrogateKernel;
 
 /**
  * A spiking neuron's forward and backward time loops, each as one pass over memory.
@@ -142,7 +142,7 @@ final class FusedNeuronLoopKernel {
         int steps = (int) spikeGradient.size(0);
         int perStep = (int) spikeGradient.size(1);
         Dynamics dynamics = new Dynamics(neuron);
-        BackwardStep backward = new BackwardStep(dynamics, !neuron.detachReset(), new Slope(neuron.surrogate()));
+        BackwardStep backward = new BackwardStep(dynamics, !neuron.detachReset(), neuron.surrogate().kernel());
         Buffer in = new Buffer(current);
         Buffer start = initial == null ? null : new Buffer(initial);
         Buffer gs = new Buffer(spikeGradient);
@@ -184,9 +184,9 @@ final class FusedNeuronLoopKernel {
         private final float rest;
         private final boolean hard;
         private final boolean throughSpike;
-        private final Slope slope;
+        private final SurrogateKernel slope;
 
-        BackwardStep(Dynamics dynamics, boolean throughSpike, Slope slope) {
+        BackwardStep(Dynamics dynamics, boolean throughSpike, SurrogateKernel slope) {
             this.decay = dynamics.decay;
             this.gain = dynamics.gain;
             this.threshold = dynamics.threshold;
@@ -203,7 +203,7 @@ final class FusedNeuronLoopKernel {
          * @param gradV dL/dv[t] from step t+1 in (unless {@code last}), dL/dv[t-1] out
          */
         void run(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, boolean last, int n) {
-            slope.fill(h, threshold, slopes, n);
+            slope.derivative(h, threshold, slopes, n);
             if (last) {
                 firstStep(g, gradV, slopes, n);
             } else if (hard) {
@@ -252,80 +252,6 @@ final class FusedNeuronLoopKernel {
                 // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
                 d.mul(decay).intoArray(gradV, i);
                 d.mul(gain).intoArray(g, i);
-            }
-        }
-    }
-
-    /**
-     * The surrogate's derivative, as vector arithmetic; the formulas of the surrogate classes.
-     *
-     * <p>One class with a switch rather than a lambda per surrogate: a call site that has seen
-     * several lambdas is no longer inlined, and vectors passed through a call that is not inlined
-     * become heap objects, several times slower (a JVM that has trained with two surrogates would
-     * keep the slow form).
-     */
-    private static final class Slope {
-        private final FusedNeuronLoop.SurrogateKind kind;
-        private final float alpha;
-        private final float scale;
-        private final float half;
-
-        /** @param surrogate one that {@link FusedNeuronLoop.SurrogateKind#of} knows */
-        Slope(SurrogateFunction surrogate) {
-            this.kind = FusedNeuronLoop.SurrogateKind.of(surrogate);
-            this.alpha = (float) surrogate.alpha();
-            this.scale = (float) (Math.PI / 2 * surrogate.alpha());
-            this.half = (float) (surrogate.alpha() / 2);
-        }
-
-        /** The derivative at h - v_threshold for {@code h[0, n)}, into {@code into}. */
-        void fill(float[] h, float threshold, float[] into, int n) {
-            switch (kind) {
-                case SIGMOID:
-                    sigmoid(h, threshold, into, n);
-                    break;
-                case ARCTAN:
-                    arctan(h, threshold, into, n);
-                    break;
-                case FAST_SIGMOID:
-                    fastSigmoid(h, threshold, into, n);
-                    break;
-                default:
-                    triangle(h, threshold, into, n);
-            }
-        }
-
-        /** alpha sg (1 - sg), sg = 1 / (1 + exp(-alpha x)). */
-        private void sigmoid(float[] h, float threshold, float[] into, int n) {
-            for (int i = 0; i < n; i += SPECIES.length()) {
-                FloatVector x = FloatVector.fromArray(SPECIES, h, i).sub(threshold);
-                FloatVector sg = FloatVector.broadcast(SPECIES, 1f)
-                        .div(x.mul(alpha).neg().lanewise(VectorOperators.EXP).add(1f));
-                sg.mul(sg.neg().add(1f)).mul(alpha).intoArray(into, i);
-            }
-        }
-
-        /** (alpha/2) / (1 + (pi/2 alpha x)^2). */
-        private void arctan(float[] h, float threshold, float[] into, int n) {
-            for (int i = 0; i < n; i += SPECIES.length()) {
-                FloatVector z = FloatVector.fromArray(SPECIES, h, i).sub(threshold).mul(scale);
-                FloatVector.broadcast(SPECIES, half).div(z.mul(z).add(1f)).intoArray(into, i);
-            }
-        }
-
-        /** 1 / (1 + alpha |x|)^2. */
-        private void fastSigmoid(float[] h, float threshold, float[] into, int n) {
-            for (int i = 0; i < n; i += SPECIES.length()) {
-                FloatVector d = FloatVector.fromArray(SPECIES, h, i).sub(threshold).abs().mul(alpha).add(1f);
-                FloatVector.broadcast(SPECIES, 1f).div(d.mul(d)).intoArray(into, i);
-            }
-        }
-
-        /** alpha max(0, 1 - alpha |x|). */
-        private void triangle(float[] h, float threshold, float[] into, int n) {
-            for (int i = 0; i < n; i += SPECIES.length()) {
-                FloatVector.fromArray(SPECIES, h, i).sub(threshold).abs().mul(alpha).neg().add(1f).max(0f).mul(alpha)
-                        .intoArray(into, i);
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.spikekd.surrogate;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -29,5 +31,29 @@ public final class FastSigmoidSurrogate implements SurrogateFunction {
     public INDArray derivative(INDArray x) {
         INDArray d = Transforms.abs(x, true).muli(alpha).addi(1.0);
         return d.muli(d).rdivi(1.0);
+    }
+
+    /** The derivative as a vector loop; only when the Vector API is there (see {@link SurrogateKernel}). */
+    @Override
+    public SurrogateKernel kernel() {
+        return new Kernel(alpha);
+    }
+
+    private static final class Kernel implements SurrogateKernel {
+        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+        private final float alpha;
+
+        Kernel(double alpha) {
+            this.alpha = (float) alpha;
+        }
+
+        /** 1 / (1 + alpha |x|)^2. */
+        @Override
+        public void derivative(float[] x, float shift, float[] into, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector d = FloatVector.fromArray(SPECIES, x, i).sub(shift).abs().mul(alpha).add(1f);
+                FloatVector.broadcast(SPECIES, 1f).div(d.mul(d)).intoArray(into, i);
+            }
+        }
     }
 }

@@ -28,4 +28,10 @@ public interface SurrogateFunction {
 
     /** The surrogate gradient d primitive / dx, element-wise; a new array. */
     INDArray derivative(INDArray x);
+
+    /**
+     * The surrogate gradient as a SIMD loop over floats, for the fused neuron kernel. Call only
+     * when {@link org.spikekd.simd.VectorApi#AVAILABLE}: the kernel's class uses the Vector API.
+     */
+    SurrogateKernel kernel();
 }

@@ -1,11 +1,27 @@
 package org.spikekd.surrogate;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /** Surrogates by configuration name. */
 public final class Surrogates {
+    /**
+     * Every surrogate by its configuration name, in the order the documentation lists them: the one
+     * place a new surrogate is registered (its class owns its formulas, ND4J and vector forms).
+     */
+    private static final Map<String, DoubleFunction<SurrogateFunction>> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        BY_NAME.put("sigmoid", SigmoidSurrogate::new);
+        BY_NAME.put("arctan", ArctanSurrogate::new);
+        BY_NAME.put("fast-sigmoid", FastSigmoidSurrogate::new);
+        BY_NAME.put("triangle", TriangleSurrogate::new);
+    }
+
     /** The names {@link #byName} accepts, in the order the documentation lists them. */
-    public static final List<String> NAMES = List.of("sigmoid", "arctan", "fast-sigmoid", "triangle");
+    public static final List<String> NAMES = List.copyOf(BY_NAME.keySet());
 
     private Surrogates() {}
 
@@ -15,15 +31,11 @@ public final class Surrogates {
      * @throws IllegalArgumentException naming the accepted names for an unknown one
      */
     public static SurrogateFunction byName(String name, double alpha) {
-        switch (name) {
-            case "sigmoid": return new SigmoidSurrogate(alpha);
-            case "arctan": return new ArctanSurrogate(alpha);
-            case "fast-sigmoid": return new FastSigmoidSurrogate(alpha);
-            case "triangle": return new TriangleSurrogate(alpha);
-            default:
-                throw new IllegalArgumentException(
-                        "unknown surrogate '" + name + "'; use one of " + NAMES);
+        DoubleFunction<SurrogateFunction> make = BY_NAME.get(name);
+        if (make == null) {
+            throw new IllegalArgumentException("unknown surrogate '" + name + "'; use one of " + NAMES);
         }
+        return make.apply(alpha);
     }
 
     static double checkAlpha(double alpha) {

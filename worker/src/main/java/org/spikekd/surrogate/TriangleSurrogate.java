@@ -1,5 +1,7 @@
 package org.spikekd.surrogate;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -33,5 +35,29 @@ public final class TriangleSurrogate implements SurrogateFunction {
     public INDArray derivative(INDArray x) {
         INDArray d = Transforms.abs(x, true).muli(alpha).rsubi(1.0);
         return Transforms.max(d, 0.0, false).muli(alpha);
+    }
+
+    /** The derivative as a vector loop; only when the Vector API is there (see {@link SurrogateKernel}). */
+    @Override
+    public SurrogateKernel kernel() {
+        return new Kernel(alpha);
+    }
+
+    private static final class Kernel implements SurrogateKernel {
+        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+        private final float alpha;
+
+        Kernel(double alpha) {
+            this.alpha = (float) alpha;
+        }
+
+        /** alpha max(0, 1 - alpha |x|). */
+        @Override
+        public void derivative(float[] x, float shift, float[] into, int n) {
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, x, i).sub(shift).abs().mul(alpha).neg().add(1f).max(0f).mul(alpha)
+                        .intoArray(into, i);
+            }
+        }
     }
 }
