@@ -6,13 +6,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.dl4j.NoParamLayerConf;
 import org.spikekd.dl4j.NoParamLayerImpl;
 import org.spikekd.timefold.TimeFold;
+import org.spikekd.timefold.TimeStepped;
 
 /**
  * Direct encoding: the analog (normalized) image is the input at every one of the T steps, so the
  * first convolution sees the same image T times and the first spiking layer does the encoding.
  * [N, ...] to time-folded [T*N, ...].
  */
-public class DirectEncodingLayer extends NoParamLayerConf {
+public class DirectEncodingLayer extends NoParamLayerConf implements TimeStepped {
     private int timeSteps = 4;
 
     public DirectEncodingLayer() {}
@@ -25,6 +26,9 @@ public class DirectEncodingLayer extends NoParamLayerConf {
     public int getTimeSteps() { return timeSteps; }
 
     public void setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; }
+
+    @Override
+    public void retime(int timeSteps) { this.timeSteps = timeSteps; }
 
     @Override
     protected NoParamLayerImpl<?> createLayer(NeuralNetConfiguration conf, DataType dataType) {

@@ -7,7 +7,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.spikekd.dl4j.NoParamLayerConf;
 import org.spikekd.dl4j.NoParamLayerImpl;
+import org.spikekd.neuron.FiringRateMeter;
+import org.spikekd.neuron.SpikeSource;
 import org.spikekd.timefold.TimeFold;
+import org.spikekd.timefold.TimeStepped;
 
 /**
  * Poisson rate coding: at every step each pixel spikes with probability equal to its intensity,
@@ -16,7 +19,7 @@ import org.spikekd.timefold.TimeFold;
  * [N, ...] to time-folded spikes [T*N, ...]. The encoding is random and has no gradient: it must
  * be the first layer. Random numbers come from ND4J's generator, which the trainer seeds.
  */
-public class PoissonEncodingLayer extends NoParamLayerConf {
+public class PoissonEncodingLayer extends NoParamLayerConf implements TimeStepped {
     private int timeSteps = 4;
 
     public PoissonEncodingLayer() {}
@@ -29,6 +32,9 @@ public class PoissonEncodingLayer extends NoParamLayerConf {
     public int getTimeSteps() { return timeSteps; }
 
     public void setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; }
+
+    @Override
+    public void retime(int timeSteps) { this.timeSteps = timeSteps; }
 
     @Override
     protected NoParamLayerImpl<?> createLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -47,15 +53,16 @@ public class PoissonEncodingLayer extends NoParamLayerConf {
     }
 
     /** The running layer. */
-    public static class Impl extends NoParamLayerImpl<PoissonEncodingLayer> {
-        private final org.spikekd.neuron.FiringRateMeter firingRate = new org.spikekd.neuron.FiringRateMeter();
+    public static class Impl extends NoParamLayerImpl<PoissonEncodingLayer> implements SpikeSource {
+        private final FiringRateMeter firingRate = new FiringRateMeter();
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
         }
 
         /** Input spikes per pixel per step, for the energy estimate. */
-        public org.spikekd.neuron.FiringRateMeter firingRate() {
+        @Override
+        public FiringRateMeter firingRate() {
             return firingRate;
         }
 

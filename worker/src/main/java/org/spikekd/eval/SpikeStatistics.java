@@ -4,9 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.spikekd.encoding.PoissonEncodingLayer;
 import org.spikekd.neuron.FiringRateMeter;
-import org.spikekd.neuron.SpikingLayerImpl;
+import org.spikekd.neuron.SpikeSource;
 
 /** The firing-rate meters of a network's spiking layers (and Poisson encoder), by vertex name. */
 public final class SpikeStatistics {
@@ -20,10 +19,8 @@ public final class SpikeStatistics {
                 continue;
             }
             Layer layer = vertex.getLayer();
-            if (layer instanceof SpikingLayerImpl) {
-                meters.put(vertex.getVertexName(), ((SpikingLayerImpl) layer).firingRate());
-            } else if (layer instanceof PoissonEncodingLayer.Impl) {
-                meters.put(vertex.getVertexName(), ((PoissonEncodingLayer.Impl) layer).firingRate());
+            if (layer instanceof SpikeSource spiking) {
+                meters.put(vertex.getVertexName(), spiking.firingRate());
             }
         }
         return meters;

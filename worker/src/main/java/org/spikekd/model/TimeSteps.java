@@ -4,10 +4,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.spikekd.encoding.DirectEncodingLayer;
-import org.spikekd.encoding.PoissonEncodingLayer;
 import org.spikekd.neuron.SpikingLayer;
-import org.spikekd.timefold.TimeAverageLayer;
+import org.spikekd.timefold.TimeStepped;
 
 /**
  * The number of time steps a spiking network runs. T is a setting of the encoder, the neurons and
@@ -42,14 +40,8 @@ public final class TimeSteps {
         ComputationGraphConfiguration conf = net.getConfiguration().clone();
         for (GraphVertex v : conf.getVertices().values()) {
             Layer l = GraphLayers.layerOf(v);
-            if (l instanceof SpikingLayer) {
-                ((SpikingLayer) l).setTimeSteps(timeSteps);
-            } else if (l instanceof DirectEncodingLayer) {
-                ((DirectEncodingLayer) l).setTimeSteps(timeSteps);
-            } else if (l instanceof PoissonEncodingLayer) {
-                ((PoissonEncodingLayer) l).setTimeSteps(timeSteps);
-            } else if (l instanceof TimeAverageLayer) {
-                ((TimeAverageLayer) l).setTimeSteps(timeSteps);
+            if (l instanceof TimeStepped stepped) {
+                stepped.retime(timeSteps);
             }
         }
         ComputationGraph copy = new ComputationGraph(conf);

@@ -7,13 +7,14 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.spikekd.dl4j.NoParamLayerConf;
 import org.spikekd.dl4j.NoParamLayerImpl;
 import org.spikekd.surrogate.Surrogates;
+import org.spikekd.timefold.TimeStepped;
 
 /**
  * DL4J layer configuration of a population of spiking neurons: the activation of a spiking network.
  * Takes time-folded input currents [T*N, ...] (typically batch-normalized convolution outputs) and
  * gives spikes of the same shape. The field names are part of the saved-model format.
  */
-public class SpikingLayer extends NoParamLayerConf {
+public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
     /** "lif" or "if". */
     private String neuron = "lif";
     private double tau = 2.0;
@@ -82,6 +83,9 @@ public class SpikingLayer extends NoParamLayerConf {
     public SpikingLayer setSurrogateAlpha(double alpha) { this.surrogateAlpha = alpha; return this; }
     public int getTimeSteps() { return timeSteps; }
     public SpikingLayer setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; return this; }
+
+    @Override
+    public void retime(int timeSteps) { this.timeSteps = timeSteps; }
     @JsonIgnore
     public boolean isSmoothForward() { return smoothForward; }
     @JsonIgnore

@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.dl4j.NoParamLayerImpl;
 
 /** Runs a {@link SpikingLayer}: the neurons over T steps forward, through time backward. */
-public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
+public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements SpikeSource {
     private transient SpikingNeuron neuron;
     private transient SpikingNeuron.Trace trace;
     private long[] traceShape;
@@ -71,6 +71,7 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> {
     }
 
     /** Spikes per neuron per time step since the meter was last reset. */
+    @Override
     public FiringRateMeter firingRate() {
         return firingRate;
     }

@@ -11,7 +11,7 @@ import org.spikekd.dl4j.NoParamLayerImpl;
  * the SNN's prediction (the mean of its per-step outputs); on spikes it is the firing-rate map that
  * feature distillation matches to the teacher's features.
  */
-public class TimeAverageLayer extends NoParamLayerConf {
+public class TimeAverageLayer extends NoParamLayerConf implements TimeStepped {
     private int timeSteps = 4;
 
     public TimeAverageLayer() {}
@@ -24,6 +24,9 @@ public class TimeAverageLayer extends NoParamLayerConf {
     public int getTimeSteps() { return timeSteps; }
 
     public void setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; }
+
+    @Override
+    public void retime(int timeSteps) { this.timeSteps = timeSteps; }
 
     @Override
     protected NoParamLayerImpl<?> createLayer(NeuralNetConfiguration conf, DataType dataType) {
