@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.cpu.ThreadBudget;
-import org.spikekd.dl4j.DenseConvolution;
+import org.spikekd.layer.DenseConvolution;
 import org.spikekd.sparse.ConvolutionGeometry;
 import org.spikekd.sparse.SparseConvolutionKernel;
 import picocli.CommandLine.Command;

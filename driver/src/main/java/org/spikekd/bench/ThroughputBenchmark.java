@@ -18,7 +18,7 @@ import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.distill.DistillationLoss;
-import org.spikekd.dl4j.Convolution;
+import org.spikekd.layer.Convolution;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;

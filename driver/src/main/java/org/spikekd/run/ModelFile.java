@@ -1,16 +1,25 @@
 package org.spikekd.run;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.spikekd.config.JobConfig;
 import org.spikekd.data.HadoopFiles;
+import org.spikekd.layer.MovedLayerClasses;
 
 /**
  * A trained model: DL4J's model zip (configuration, parameters, updater state) with the job
@@ -19,6 +28,8 @@ import org.spikekd.data.HadoopFiles;
  */
 public final class ModelFile {
     private static final String CONFIG_ENTRY = "spikekd-job.conf";
+    /** The zip entry where DL4J keeps the network's configuration JSON. */
+    private static final String DL4J_CONFIGURATION = "configuration.json";
 
     public final ComputationGraph network;
     public final JobConfig config;
@@ -46,7 +57,7 @@ public final class ModelFile {
      * renamed into place.
      */
     public static void save(ComputationGraph net, JobConfig config, String uri) throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         write(net, config, bytes);
         HadoopFiles.writeAtomically(uri, bytes.toByteArray());
     }
@@ -57,7 +68,7 @@ public final class ModelFile {
         try {
             ComputationGraph net;
             try {
-                net = ModelSerializer.restoreComputationGraph(local, true);
+                net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(withMovedClassesRenamed(local)), true);
             } catch (Exception e) {
                 throw new IOException(uri + ": not a readable SpikeKD model file (" + e.getMessage() + ")", e);
             }
@@ -74,6 +85,28 @@ public final class ModelFile {
                 Files.deleteIfExists(local.toPath());
             }
         }
+    }
+
+    /**
+     * The model zip's bytes, its configuration naming SpikeKD's layer classes as they are now
+     * (a model saved before a class moved names it by its old package; see MovedLayerClasses).
+     */
+    private static byte[] withMovedClassesRenamed(File zip) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new BufferedInputStream(new FileInputStream(zip)));
+             ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                byte[] content = in.readAllBytes();
+                if (entry.getName().equals(DL4J_CONFIGURATION)) {
+                    content = MovedLayerClasses.upgrade(new String(content, StandardCharsets.UTF_8))
+                            .getBytes(StandardCharsets.UTF_8);
+                }
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                out.write(content);
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
     }
 
     private static String stripFileScheme(String uri) {

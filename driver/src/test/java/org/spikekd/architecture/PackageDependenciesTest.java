@@ -43,7 +43,7 @@ class PackageDependenciesTest {
     /** What an executor trains with: the worker module. */
     static final String[] EXECUTOR_LIBRARY = {"org.spikekd.simd..", "org.spikekd.cpu..",
         "org.spikekd.settings..", "org.spikekd.surrogate..", "org.spikekd.neuron..", "org.spikekd.encoding..",
-        "org.spikekd.timefold..", "org.spikekd.sparse..", "org.spikekd.dl4j..", "org.spikekd.distill..",
+        "org.spikekd.timefold..", "org.spikekd.sparse..", "org.spikekd.layer..", "org.spikekd.batchnorm..", "org.spikekd.distill..",
         "org.spikekd.model..", "org.spikekd.convert..", "org.spikekd.noise..", "org.spikekd.diagnose..",
         "org.spikekd.data..", "org.spikekd.eval..", "org.spikekd.train.."};
 

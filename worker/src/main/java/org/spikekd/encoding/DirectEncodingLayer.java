@@ -3,8 +3,8 @@ package org.spikekd.encoding;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.spikekd.dl4j.NoParamLayerConf;
-import org.spikekd.dl4j.NoParamLayerImpl;
+import org.spikekd.layer.NoParamLayerConf;
+import org.spikekd.layer.NoParamLayerImpl;
 import org.spikekd.timefold.TimeFold;
 import org.spikekd.timefold.TimeStepped;
 

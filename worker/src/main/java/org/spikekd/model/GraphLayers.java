@@ -7,7 +7,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.spikekd.dl4j.ChannelsLastLayer;
+import org.spikekd.layer.ChannelsLastLayer;
 
 /** Finding the layer configurations in a DL4J graph, whose vertices may or may not hold a layer. */
 public final class GraphLayers {

@@ -5,8 +5,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.spikekd.dl4j.NoParamLayerConf;
-import org.spikekd.dl4j.NoParamLayerImpl;
+import org.spikekd.layer.NoParamLayerConf;
+import org.spikekd.layer.NoParamLayerImpl;
 
 /**
  * Per-channel standardization of images in [0, 1], (x - mean[c]) / std[c], as the model's first

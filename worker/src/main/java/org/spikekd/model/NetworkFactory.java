@@ -99,7 +99,7 @@ public final class NetworkFactory {
 
     /**
      * Whether the network computes channels-last (the default, and the faster: see
-     * {@link org.spikekd.dl4j.ChannelsLastLayer}) or channels-first, as networks built before
+     * {@link org.spikekd.layer.ChannelsLastLayer}) or channels-first, as networks built before
      * SpikeKD turned channels-last did. Either way the network's input is channels-first.
      */
     public NetworkFactory channelsLast(boolean channelsLast) {

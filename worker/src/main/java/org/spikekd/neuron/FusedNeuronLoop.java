@@ -2,7 +2,7 @@ package org.spikekd.neuron;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.spikekd.dl4j.RowMajor;
+import org.spikekd.simd.RowMajor;
 import org.spikekd.simd.VectorApi;
 
 /**

@@ -4,8 +4,8 @@ import java.util.Objects;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
-import org.spikekd.dl4j.NoParamLayerConf;
-import org.spikekd.dl4j.NoParamLayerImpl;
+import org.spikekd.layer.NoParamLayerConf;
+import org.spikekd.layer.NoParamLayerImpl;
 import org.spikekd.surrogate.Surrogates;
 import org.spikekd.timefold.TimeStepped;
 

@@ -3,7 +3,7 @@ package org.spikekd.neuron;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.spikekd.dl4j.NoParamLayerImpl;
+import org.spikekd.layer.NoParamLayerImpl;
 
 /** Runs a {@link SpikingLayer}: the neurons over T steps forward, through time backward. */
 public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements SpikeSource {

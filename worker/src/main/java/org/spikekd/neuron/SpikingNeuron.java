@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
-import org.spikekd.dl4j.RowMajor;
+import org.spikekd.simd.RowMajor;
 import org.spikekd.surrogate.SurrogateFunction;
 
 /**

@@ -2,7 +2,7 @@ package org.spikekd.timefold;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.spikekd.dl4j.RowMajor;
+import org.spikekd.simd.RowMajor;
 
 /**
  * Moving between per-example tensors [N, ...] and time-folded ones [T*N, ...] (time-major: all N

@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.spikekd.distill.DistillationLoss;
-import org.spikekd.dl4j.ChannelsLastLayer;
+import org.spikekd.layer.ChannelsLastLayer;
 
 /**
  * Networks compute channels-last after their input; they must compute what the same network

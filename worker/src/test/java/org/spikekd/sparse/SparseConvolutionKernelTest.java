@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.cpu.ThreadBudget;
-import org.spikekd.dl4j.DenseConvolution;
+import org.spikekd.layer.DenseConvolution;
 
 /**
  * The sparse kernels compute what libnd4j's dense convolution computes (forward, weight and bias

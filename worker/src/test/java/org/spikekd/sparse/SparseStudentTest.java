@@ -14,7 +14,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.spikekd.distill.DistillationLoss;
-import org.spikekd.dl4j.Convolution;
+import org.spikekd.layer.Convolution;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;

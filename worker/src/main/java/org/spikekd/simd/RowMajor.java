@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.simd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.batchnorm;
 
 /**
  * {@link BatchNormRows} as plain Java loops. The static forms take a range, for the remainders of

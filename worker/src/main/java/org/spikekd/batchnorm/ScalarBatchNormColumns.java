@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.batchnorm;
 
 /**
  * {@link BatchNormColumns} as plain Java loops. The static forms take a range of columns, for the

@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.layer;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.layer;
 
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.simd.RowMajor;
 import org.spikekd.simd.VectorApi;
 import org.spikekd.sparse.ConvolutionGeometry;
 import org.spikekd.sparse.PathChoice;

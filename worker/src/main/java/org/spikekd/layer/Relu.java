@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.layer;
 
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;

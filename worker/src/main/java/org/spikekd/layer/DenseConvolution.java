@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.layer;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,9 +1,10 @@
-package org.spikekd.dl4j;
+package org.spikekd.batchnorm;
 
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.cpu.ThreadBudget;
+import org.spikekd.simd.RowMajor;
 
 /**
  * Batch norm's batch statistics and backward pass for float NCHW arrays, as loops over each
@@ -19,14 +20,14 @@ import org.spikekd.cpu.ThreadBudget;
  * op's mean was off by 2e-5 relative over 200k values), and the gradients closer to a
  * double-precision computation than DL4J's own float path.
  */
-final class BatchNormKernels {
+public final class BatchNormKernels {
     private BatchNormKernels() {}
 
     /** The per-row arithmetic: SIMD where the JVM has the Vector API. */
     private static final BatchNormRows ROWS = BatchNormRows.fastest();
 
     /** Whether {@link #moments} and {@link #backward} take these: float, rank 4, dense row-major, int-indexed. */
-    static boolean supports(INDArray... arrays) {
+    public static boolean supports(INDArray... arrays) {
         for (INDArray a : arrays) {
             if (a.dataType() != DataType.FLOAT || a.rank() != 4 || !RowMajor.isDense(a)
                     || a.offset() + a.length() > Integer.MAX_VALUE) {
@@ -40,7 +41,7 @@ final class BatchNormKernels {
      * The per-channel mean and biased variance of {@code x} [N, C, H, W], summed in double, into
      * {@code mean} and {@code variance} (C elements each).
      */
-    static void moments(INDArray x, INDArray mean, INDArray variance) {
+    public static void moments(INDArray x, INDArray mean, INDArray variance) {
         int n = (int) x.size(0);
         int channels = (int) x.size(1);
         int plane = (int) (x.size(2) * x.size(3));
@@ -68,7 +69,7 @@ final class BatchNormKernels {
      * @param x the layer's input [N, C, H, W]; {@code mean}, {@code variance} its batch statistics (C)
      * @param dy dL/d(output), same shape as x
      */
-    static void backward(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray dy, double eps,
+    public static void backward(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray dy, double eps,
                      INDArray dx, INDArray dGamma, INDArray dBeta) {
         int n = (int) x.size(0);
         int channels = (int) x.size(1);

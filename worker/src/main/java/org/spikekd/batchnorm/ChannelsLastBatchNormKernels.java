@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.batchnorm;
 
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,7 +12,7 @@ import org.spikekd.cpu.ThreadBudget;
  * column sums kept apart and added up in slice order (the result does not depend on how many
  * threads ran), and each slice walks its rows in blocks that stay in the cache ({@link BatchNormColumns}).
  */
-final class ChannelsLastBatchNormKernels {
+public final class ChannelsLastBatchNormKernels {
     private ChannelsLastBatchNormKernels() {}
 
     private static final BatchNormColumns COLUMNS = BatchNormColumns.fastest();
@@ -22,12 +22,12 @@ final class ChannelsLastBatchNormKernels {
     private static final int BLOCK_VALUES = 16 * 1024;
 
     /** Whether {@link #moments} and {@link #backward} take these (as {@link BatchNormKernels#supports}). */
-    static boolean supports(INDArray... arrays) {
+    public static boolean supports(INDArray... arrays) {
         return BatchNormKernels.supports(arrays);
     }
 
     /** The per-channel mean and biased variance of {@code x} [N, H, W, C], into {@code mean} and {@code variance}. */
-    static void moments(INDArray x, INDArray mean, INDArray variance) {
+    public static void moments(INDArray x, INDArray mean, INDArray variance) {
         Layout l = new Layout(x);
         FloatBuffer xs = x.data().asNioFloat();
         int xAt = (int) x.offset();
@@ -50,7 +50,7 @@ final class ChannelsLastBatchNormKernels {
      * Writes dL/dx into {@code dx} and dL/dgamma, dL/dbeta into {@code dGamma}, {@code dBeta}
      * (C elements each, any shape); arguments as {@link BatchNormKernels#backward}, channels last.
      */
-    static void backward(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray dy, double eps,
+    public static void backward(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray dy, double eps,
                          INDArray dx, INDArray dGamma, INDArray dBeta) {
         Layout l = new Layout(x);
         int channels = l.channels;

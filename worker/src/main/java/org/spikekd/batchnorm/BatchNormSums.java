@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.batchnorm;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

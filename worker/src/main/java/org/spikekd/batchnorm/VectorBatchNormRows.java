@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.batchnorm;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;

@@ -1,4 +1,4 @@
-package org.spikekd.dl4j;
+package org.spikekd.layer;
 
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -14,6 +14,9 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.batchnorm.BatchNormKernels;
+import org.spikekd.batchnorm.ChannelsLastBatchNormKernels;
+import org.spikekd.simd.RowMajor;
 
 /**
  * Batch normalization for float data: a training batch's mean and (biased) variance and the backward
