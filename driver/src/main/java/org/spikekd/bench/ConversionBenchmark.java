@@ -60,12 +60,12 @@ public final class ConversionBenchmark implements Callable<Integer> {
         StudiedModel teacherModel = StudiedModel.load("teacher=" + models.teacher);
         StudiedModel kd = StudiedModel.load("kd=" + models.kd);
         StudiedModel conv = StudiedModel.load("converted=" + convertedFile);
-        JobConfig job = teacher.config.with("data.test-limit=" + limit).with("data.eval-split=test");
+        JobConfig job = teacher.config.withValue("data.test-limit", limit).withValue("data.eval-split", "test");
         JobSettings settings = new JobSettings(job);
         StudyReport reference;
         StudyReport conversion;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD bench conversion")) {
-            Study study = new Study(sc, job, SparkContexts.partitions(sc, settings.partitions()), 100);
+            Study study = new Study(sc, job, SparkContexts.partitions(sc, settings.averaging().partitions()), 100);
             reference = study.run(List.of(teacherModel, kd), List.of(), new int[0], System.err);
             conversion = study.runTimeStepsOnly(conv, steps, System.err);
         }

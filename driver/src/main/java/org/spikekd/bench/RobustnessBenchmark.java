@@ -11,10 +11,10 @@ import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.noise.Corruption;
 import org.spikekd.spark.SparkContexts;
+import org.spikekd.study.SeedStatistics;
 import org.spikekd.study.StudiedModel;
 import org.spikekd.study.Study;
 import org.spikekd.study.StudyReport;
-import org.spikekd.study.SeedStatistics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -101,11 +101,11 @@ public final class RobustnessBenchmark implements Callable<Integer> {
     private StudyReport study(StudyModels.Trio trio, List<Corruption> corruptions, int[] steps, Path into) throws Exception {
         List<StudiedModel> studied = List.of(StudiedModel.load("teacher=" + trio.teacher()),
                 StudiedModel.load("direct=" + trio.direct()), StudiedModel.load("kd=" + trio.kd()));
-        JobConfig job = studied.get(0).file.config.with("data.test-limit=" + limit).with("data.eval-split=test");
+        JobConfig job = studied.get(0).file.config.withValue("data.test-limit", limit).withValue("data.eval-split", "test");
         JobSettings settings = new JobSettings(job);
         StudyReport report;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD bench robustness")) {
-            report = new Study(sc, job, SparkContexts.partitions(sc, settings.partitions()), 500)
+            report = new Study(sc, job, SparkContexts.partitions(sc, settings.averaging().partitions()), 500)
                     .run(studied, corruptions, steps, System.err);
         }
         report.printTables(System.err);

@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.spikekd.averaging.AveragingSettings;
 import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
@@ -230,17 +231,18 @@ public final class ScalingBenchmark implements Callable<Integer> {
             e.put(split + "_accuracy", epoch.get(split + "_accuracy"));
             perEpoch.add(e);
         }
-        int partitions = s.partitions();
+        AveragingSettings averaging = s.averaging();
+        int partitions = averaging.partitions();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("executors", executors);
         m.put("partitions", partitions);
         m.put("seed", s.training().seed());
         m.put("variant", v.name());
-        m.put("averaging", (s.averagingEvery() == 0 ? "epoch" : "every " + s.averagingEvery() + " minibatches")
-                + (s.warmupEpochs() == 0 ? "" : ", every " + s.warmupAveragingEvery() + " in the first "
-                        + s.warmupEpochs() + " epoch(s)"));
-        m.put("outer_optimizer", partitions > 1 ? OuterOptimizer.of(s, partitions).toString() : "none (one partition)");
-        m.put("learning_rate_per_copy", s.training().learningRate() * s.learningRateScale(partitions));
+        m.put("averaging", (averaging.every() == 0 ? "epoch" : "every " + averaging.every() + " minibatches")
+                + (averaging.warmupEpochs() == 0 ? "" : ", every " + averaging.warmupEvery() + " in the first "
+                        + averaging.warmupEpochs() + " epoch(s)"));
+        m.put("outer_optimizer", partitions > 1 ? averaging.outerOptimizer(partitions).toString() : "none (one partition)");
+        m.put("learning_rate_per_copy", s.training().learningRate() * averaging.learningRateScale(partitions));
         m.put("epochs", r.epochs.size());
         m.put("samples_per_s", examples / seconds);
         m.put("train_seconds", seconds);

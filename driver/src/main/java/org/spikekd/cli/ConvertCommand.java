@@ -57,7 +57,7 @@ public final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--calibration-examples must be >= 1, got " + calibrationExamples);
         }
         ModelFile teacher = ModelFile.load(model);
-        JobConfig job = data == null ? teacher.config : teacher.config.with("data.path=\"" + data + "\"");
+        JobConfig job = data == null ? teacher.config : teacher.config.withValue("data.path", data);
         JobSettings settings = new JobSettings(job);
         if (settings.role() != NetworkRole.TEACHER) {
             throw new IllegalArgumentException(model + " is a " + settings.role().name().toLowerCase()

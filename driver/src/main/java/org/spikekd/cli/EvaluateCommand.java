@@ -91,19 +91,19 @@ public final class EvaluateCommand implements Callable<Integer> {
         int[] steps = timeSteps == null ? new int[0] : Study.parseTimeSteps(timeSteps);
         JobConfig job = loaded.get(0).file.config;
         if (data != null) {
-            job = job.with("data.path=\"" + data + "\"");
+            job = job.withValue("data.path", data);
         }
         if (format != null) {
-            job = job.with("data.format=" + format);
+            job = job.withValue("data.format", format);
         }
-        job = job.with("data.test-limit=" + limit);
-        job = job.with("data.eval-split=" + (split == null ? "test" : split));
+        job = job.withValue("data.test-limit", limit);
+        job = job.withValue("data.eval-split", split == null ? "test" : split);
         JobSettings settings = new JobSettings(job);
         settings.dataset();
         settings.evalSplit();
         boolean study = loaded.size() > 1 || !corruptions.isEmpty() || steps.length > 0 || out != null;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD evaluate")) {
-            int parts = SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.partitions());
+            int parts = SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.averaging().partitions());
             if (!study) {
                 return single(loaded.get(0), DistributedEvaluator.evaluate(sc, loaded.get(0).file.network, job, parts,
                         batchSize), job, settings);

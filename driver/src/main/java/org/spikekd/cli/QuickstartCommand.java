@@ -28,8 +28,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         progress.line("== 1/2: the ANN teacher");
         TrainingRun.Result teacher = SparkTraining.run(teacherJob, null, progress);
 
-        JobConfig studentJob = job.load(quickstart, "model.role=student",
-                "distill.teacher=\"" + teacher.model + "\"");
+        JobConfig studentJob = job.load(quickstart, "model.role=student").withValue("distill.teacher", teacher.model);
         progress.line("== 2/2: the spiking student (T=" + teacherJob.raw().getInt("encoding.time-steps")
                 + "), distilled from the teacher");
         TrainingRun.Result student = SparkTraining.run(studentJob, null, progress);

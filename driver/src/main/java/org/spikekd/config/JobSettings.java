@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
+import org.spikekd.averaging.AveragingSettings;
+import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.distill.DistillationLoss;
@@ -51,18 +53,8 @@ public final class JobSettings {
         evalBatchSize();
         trainEvalLimit();
         sparkMaster();
-        partitions();
-        averagingEvery();
-        warmupEpochs();
-        warmupAveragingEvery();
         taskMaxFailures();
-        outerOptimizer();
-        outerLearningRate(1);
-        outerWarmupRounds();
-        learningRateScale(1);
-        if (outerMomentum() == 1) {
-            throw new ConfigException.BadValue("spark.outer.momentum", "must be < 1, got 1");
-        }
+        averaging();
         return this;
     }
 
@@ -110,52 +102,21 @@ public final class JobSettings {
         return m;
     }
 
-    public int partitions() { return intAtLeast("spark.partitions", 0); }
-
-    public int averagingEvery() { return intAtLeast("spark.averaging-every", 0); }
-
-    /**
-     * Minibatches between averaging rounds in {@code epoch} (1-based): spark.warmup.averaging-every
-     * in the first spark.warmup.epochs epochs, else spark.averaging-every; 0 = once per epoch.
-     */
-    public int averagingEvery(int epoch) {
-        return epoch <= warmupEpochs() ? warmupAveragingEvery() : averagingEvery();
-    }
-
-    public int warmupEpochs() { return intAtLeast("spark.warmup.epochs", 0); }
-
-    public int warmupAveragingEvery() { return intAtLeast("spark.warmup.averaging-every", 1); }
-
     public int taskMaxFailures() { return intAtLeast("spark.task-max-failures", 1); }
 
-    /** none or nesterov: what the driver does with the mean of an averaging round. */
-    public String outerOptimizer() { return choice("spark.outer.optimizer", List.of("none", "nesterov")); }
-
-    /** The outer learning rate for a round that averages {@code partitions} copies. */
-    public double outerLearningRate(int partitions) {
-        return doubleIn("spark.outer.learning-rate", 0, Double.MAX_VALUE, true)
-                * scaling("spark.outer.learning-rate-scaling", partitions);
+    /** How the copies trained side by side on Spark are averaged (spark.*). */
+    public AveragingSettings averaging() {
+        return new AveragingSettings(c.getInt("spark.partitions"), c.getInt("spark.averaging-every"),
+                c.getInt("spark.warmup.epochs"), c.getInt("spark.warmup.averaging-every"),
+                scaling("spark.learning-rate-scaling"),
+                Checks.oneOf("spark.outer.optimizer", c.getString("spark.outer.optimizer"), OuterOptimizer.Kind.class),
+                c.getDouble("spark.outer.learning-rate"), scaling("spark.outer.learning-rate-scaling"),
+                c.getDouble("spark.outer.momentum"), c.getInt("spark.outer.warmup-rounds"));
     }
 
-    /**
-     * What train.learning-rate is multiplied by when {@code partitions} copies train side by side
-     * (spark.learning-rate-scaling): each takes 1/k of one JVM's steps per epoch.
-     */
-    public double learningRateScale(int partitions) {
-        return scaling("spark.learning-rate-scaling", partitions);
+    private AveragingSettings.Scaling scaling(String key) {
+        return Checks.oneOf(key, c.getString(key), AveragingSettings.Scaling.class);
     }
-
-    private double scaling(String key, int partitions) {
-        switch (choice(key, List.of("none", "sqrt", "linear"))) {
-            case "linear": return partitions;
-            case "sqrt": return Math.sqrt(partitions);
-            default: return 1;
-        }
-    }
-
-    public double outerMomentum() { return doubleIn("spark.outer.momentum", 0, 1, false); }
-
-    public int outerWarmupRounds() { return intAtLeast("spark.outer.warmup-rounds", 0); }
 
     // ---- data
 

@@ -92,7 +92,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         this.job = job;
         JobSettings s = job.settings;
         renderedConfig = job.config.render();
-        int wanted = Math.min(SparkContexts.partitions(sc, s.partitions()), job.train.size());
+        int wanted = Math.min(SparkContexts.partitions(sc, s.averaging().partitions()), job.train.size());
         partitionReads = sc.sc().longAccumulator("training partitions read");
         partitions = DatasetPartitions.cache(sc, renderedConfig, wanted, true, partitionReads);
         // a sharded dataset has no more partitions than shards
@@ -109,13 +109,14 @@ public final class EpochAveragingTrainer implements EpochTrainer {
                 sc.master(), partitionCount, sizes, (System.nanoTime() - start) / 1e9,
                 partitionCount < wanted ? " (" + wanted + " wanted; the dataset has fewer shards)" : ""));
         threadsPerTask = SparkContexts.threadsPerTask(sc, partitionCount);
-        training = s.training().withLearningRate(s.training().learningRate() * s.learningRateScale(partitionCount));
+        training = s.training().withLearningRate(s.training().learningRate() * s.averaging().learningRateScale(partitionCount));
         // one partition averages nothing: its round's result is adopted, as local training would
-        outer = partitionCount > 1 ? OuterOptimizer.of(s, partitionCount) : new OuterOptimizer(OuterOptimizer.Kind.NONE, 1, 0);
+        outer = partitionCount > 1 ? s.averaging().outerOptimizer(partitionCount) : new OuterOptimizer(OuterOptimizer.Kind.NONE, 1, 0);
         job.progress.line(String.format("averaging: %s every %s%s; learning rate %s per copy; %d thread%s per task",
-                outer, every(s.averagingEvery()),
-                s.warmupEpochs() == 0 ? "" : String.format(" (every %s in the first %d epoch%s)",
-                        every(s.warmupAveragingEvery()), s.warmupEpochs(), s.warmupEpochs() == 1 ? "" : "s"),
+                outer, every(s.averaging().every()),
+                s.averaging().warmupEpochs() == 0 ? "" : String.format(" (every %s in the first %d epoch%s)",
+                        every(s.averaging().warmupEvery()), s.averaging().warmupEpochs(),
+                        s.averaging().warmupEpochs() == 1 ? "" : "s"),
                 training.learningRate(), threadsPerTask, threadsPerTask == 1 ? "" : "s"));
         if (job.teacher != null) {
             teacher = ExecutorModels.broadcast(sc, job.teacher);
@@ -139,7 +140,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     @Override
     public EpochStats trainEpoch(ComputationGraph net, int epoch) {
         double setupSeconds = studentArchitecture == null ? readyExecutors(net) : 0;
-        int every = job.settings.averagingEvery(epoch);
+        int every = job.settings.averaging().every(epoch);
         int rounds = every == 0 ? 1 : (maxBatches + every - 1) / every;
         long examples = 0;
         double lossSum = 0;

@@ -1,6 +1,5 @@
 package org.spikekd.sweep;
 
-import com.typesafe.config.ConfigUtil;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -227,8 +226,7 @@ public final class SweepRunner {
     private void runTrial(Trial t, TrialProgress p) throws SQLException {
         String runDirectory = runDirectory(t.id());
         JobConfig config = spec.job.with(t.overrides().toArray(String[]::new))
-                .with("run.dir=" + ConfigUtil.quoteString(dir.trialsUri()),
-                        "run.name=" + ConfigUtil.quoteString(SweepDirectory.trialName(t.id())));
+                .withValue("run.dir", dir.trialsUri()).withValue("run.name", SweepDirectory.trialName(t.id()));
         log.printf("trial %d %s: %s%n", t.id(), p.epoch == 0 ? "starts" : "continues after epoch " + p.epoch,
                 String.join(" ", t.overrides()));
         try {

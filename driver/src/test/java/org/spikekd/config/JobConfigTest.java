@@ -16,6 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.spikekd.averaging.AveragingSettings;
+import org.spikekd.averaging.OuterOptimizer;
+import org.spikekd.train.LearningRateSchedule;
+import org.spikekd.train.TrainingSettings;
 
 /** Job configuration: unknown keys and bad values are errors naming the key; every key is documented. */
 class JobConfigTest {
@@ -98,11 +102,26 @@ class JobConfigTest {
         "spark.partitions | -2",
         "spark.averaging-every | -1",
         "spark.task-max-failures | 0",
+        "spark.outer.momentum | 1",
+        "spark.outer.optimizer | adam",
+        "spark.learning-rate-scaling | cubic",
     })
     void aBadValueIsAnErrorNamingTheKey(String key, String value) {
         JobConfig c = JobConfig.load(null, List.of(key + "=" + value));
         Exception e = assertThrows(RuntimeException.class, () -> new JobSettings(c).validate());
         assertTrue(e.getMessage().contains(key), "message should name " + key + ": " + e.getMessage());
+    }
+
+    @Test
+    void eachConceptsSettingsAreBoundOnceIntoTheirTypedValues() {
+        JobSettings s = new JobSettings(JobConfig.load(null, List.of("spark.outer.optimizer=nesterov",
+                "spark.outer.learning-rate=0.5", "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.6",
+                "spark.partitions=4", "train.optimizer=sgd", "train.schedule=cosine", "train.batch-size=16")));
+        assertEquals(new AveragingSettings(4, 0, 0, 1, AveragingSettings.Scaling.SQRT, OuterOptimizer.Kind.NESTEROV,
+                0.5, AveragingSettings.Scaling.LINEAR, 0.6, 1), s.averaging());
+        assertEquals(2.0, s.averaging().outerOptimizer(4).learningRate());
+        assertEquals(new TrainingSettings(TrainingSettings.Optimizer.SGD, 0.001, 0.9, 0.0,
+                LearningRateSchedule.Kind.COSINE, 30, 0.1, 2, 16, 0), s.training());
     }
 
     @Test

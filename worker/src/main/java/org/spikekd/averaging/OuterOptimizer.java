@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Locale;
-import org.spikekd.config.JobSettings;
 import org.spikekd.train.ModelState;
 
 /**
@@ -71,12 +70,6 @@ public final class OuterOptimizer {
         this.learningRate = learningRate;
         this.momentum = momentum;
         this.warmupRounds = warmupRounds;
-    }
-
-    /** The outer optimizer a job asks for, {@code partitions} being the number of copies averaged. */
-    public static OuterOptimizer of(JobSettings settings, int partitions) {
-        return new OuterOptimizer(Kind.parse(settings.outerOptimizer()), settings.outerLearningRate(partitions),
-                settings.outerMomentum(), settings.outerWarmupRounds());
     }
 
     /** True if a step returns the mean as it is. */

@@ -12,10 +12,11 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
-import org.spikekd.config.JobConfig;
-import org.spikekd.config.JobSettings;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
+import org.spikekd.model.SpikingSettings;
+import org.spikekd.model.VggArchitecture;
+import org.spikekd.neuron.SpikingLayer;
 import org.spikekd.train.ModelState;
 
 /** The outer step's arithmetic, by hand, and which parameters it leaves as averaged. */
@@ -95,26 +96,27 @@ class OuterOptimizerTest {
     }
 
     @Test
-    void theJobsSettingsScaleTheLearningRateWithThePartitions() {
-        JobSettings s = new JobSettings(JobConfig.load(null, List.of("spark.outer.optimizer=nesterov",
-                "spark.outer.learning-rate=0.5", "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.6")))
-                .validate();
-        OuterOptimizer outer = OuterOptimizer.of(s, 4);
+    void theSettingsScaleTheLearningRateWithThePartitions() {
+        AveragingSettings s = settings(0.6);
+        OuterOptimizer outer = s.outerOptimizer(4);
         assertEquals(OuterOptimizer.Kind.NESTEROV, outer.kind());
         assertEquals(2.0, outer.learningRate());
         assertEquals(0.6, outer.momentum());
-        assertThrows(com.typesafe.config.ConfigException.BadValue.class, () -> new JobSettings(JobConfig.load(null,
-                List.of("spark.outer.momentum=1"))).validate());
-        assertThrows(com.typesafe.config.ConfigException.BadValue.class, () -> new JobSettings(JobConfig.load(null,
-                List.of("spark.outer.optimizer=adam"))).validate());
+        assertEquals(2.0, s.learningRateScale(4), "sqrt(4)");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> settings(1));
+        assertEquals("spark.outer.momentum must be < 1, got 1", e.getMessage());
+    }
+
+    private static AveragingSettings settings(double momentum) {
+        return new AveragingSettings(0, 0, 0, 1, AveragingSettings.Scaling.SQRT, OuterOptimizer.Kind.NESTEROV, 0.5,
+                AveragingSettings.Scaling.LINEAR, momentum, 0);
     }
 
     @Test
     void theMaskMarksBatchNormsRunningMeanAndVarianceOnly() {
-        JobSettings s = new JobSettings(JobConfig.load(null, List.of("model.role=student",
-                "model.vgg.stages=[[8],[16]]", "model.vgg.hidden=[32]"))).validate();
-        ComputationGraph net = new NetworkFactory(s.architecture(), NetworkRole.STUDENT).input(1, 28, 28).classes(10)
-                .spiking(s.spiking()).build();
+        ComputationGraph net = new NetworkFactory(new VggArchitecture(List.of(List.of(8), List.of(16)), "avg",
+                List.of(32)), NetworkRole.STUDENT).input(1, 28, 28).classes(10)
+                .spiking(new SpikingSettings("direct", 4, new SpikingLayer())).build();
         float[] before = net.params().toFloatVector();
         boolean[] mask = RunningStatistics.mask(net);
         assertArrayEquals(before, net.params().toFloatVector(), "the mask leaves the parameters as they were");
