@@ -4,11 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.spikekd.averaging.AveragingSettings;
 import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.source.DatasetLoader;
-import org.spikekd.distill.DistillationLoss;
+import org.spikekd.distill.DistillationSettings;
 import org.spikekd.model.Architecture;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.ResNetArchitecture;
@@ -45,9 +46,7 @@ public final class JobSettings {
         vgg();
         resnet();
         spiking();
-        distillationLoss();
-        featureStages();
-        featureBeta();
+        distillation();
         training();
         logEvery();
         evalBatchSize();
@@ -59,6 +58,19 @@ public final class JobSettings {
     }
 
     // ---- checked primitives
+
+    /**
+     * A concept's typed settings, made by {@code make}: their own checks throw
+     * IllegalArgumentException naming the key, made here a ConfigException like every other bad
+     * value of a job (which is what the command line, sweep specs and search spaces report).
+     */
+    private static <T> T bound(Supplier<T> make) {
+        try {
+            return make.get();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.Generic(e.getMessage(), e);
+        }
+    }
 
     private String choice(String key, List<String> options) {
         String v = c.getString(key);
@@ -106,12 +118,12 @@ public final class JobSettings {
 
     /** How the copies trained side by side on Spark are averaged (spark.*). */
     public AveragingSettings averaging() {
-        return new AveragingSettings(c.getInt("spark.partitions"), c.getInt("spark.averaging-every"),
+        return bound(() -> new AveragingSettings(c.getInt("spark.partitions"), c.getInt("spark.averaging-every"),
                 c.getInt("spark.warmup.epochs"), c.getInt("spark.warmup.averaging-every"),
                 scaling("spark.learning-rate-scaling"),
                 Checks.oneOf("spark.outer.optimizer", c.getString("spark.outer.optimizer"), OuterOptimizer.Kind.class),
                 c.getDouble("spark.outer.learning-rate"), scaling("spark.outer.learning-rate-scaling"),
-                c.getDouble("spark.outer.momentum"), c.getInt("spark.outer.warmup-rounds"));
+                c.getDouble("spark.outer.momentum"), c.getInt("spark.outer.warmup-rounds")));
     }
 
     private AveragingSettings.Scaling scaling(String key) {
@@ -206,45 +218,29 @@ public final class JobSettings {
 
     // ---- distillation
 
-    /** The teacher model file, or null for direct training (and for teachers). */
-    public String teacherModel() {
-        String t = c.getString("distill.teacher");
-        return t.isBlank() ? null : t;
-    }
-
-    public DistillationLoss distillationLoss() {
-        double tau = doubleIn("distill.temperature", 0.0, 1e6, true);
-        double alpha = doubleIn("distill.alpha", 0.0, 1.0, false);
-        // without a teacher there is nothing to distill: plain cross-entropy
-        return new DistillationLoss(tau, teacherModel() == null || role() == NetworkRole.TEACHER ? 0.0 : alpha);
-    }
-
-    public List<Integer> featureStages() {
+    /** What the student learns from its teacher (distill.*); a teacher distills from none. */
+    public DistillationSettings distillation() {
+        boolean student = role() == NetworkRole.STUDENT;
         List<Integer> stages = c.getIntList("distill.feature.stages");
-        for (int s : stages) {
-            if (s < 1) {
-                throw new ConfigException.BadValue("distill.feature.stages", "stages are numbered from 1, got " + s);
-            }
-        }
-        if (!stages.isEmpty() && (teacherModel() == null || role() == NetworkRole.TEACHER)) {
+        if (!student && !stages.isEmpty()) {
             throw new ConfigException.BadValue("distill.feature.stages",
-                    "feature distillation needs a student with a teacher (set distill.teacher)");
+                    "feature distillation needs a student with a teacher (model.role = student, distill.teacher)");
         }
-        return stages;
+        return bound(() -> new DistillationSettings(student ? c.getString("distill.teacher") : null,
+                c.getDouble("distill.temperature"), c.getDouble("distill.alpha"), stages,
+                c.getDouble("distill.feature.beta")));
     }
-
-    public double featureBeta() { return doubleIn("distill.feature.beta", 0.0, 1e6, false); }
 
     // ---- training
 
     /** How the network is trained (train.*). */
     public TrainingSettings training() {
-        return new TrainingSettings(
+        return bound(() -> new TrainingSettings(
                 Checks.oneOf("train.optimizer", c.getString("train.optimizer"), TrainingSettings.Optimizer.class),
                 c.getDouble("train.learning-rate"), c.getDouble("train.momentum"), c.getDouble("train.weight-decay"),
                 Checks.oneOf("train.schedule", c.getString("train.schedule"), LearningRateSchedule.Kind.class),
                 c.getInt("train.step-epochs"), c.getDouble("train.step-gamma"), c.getInt("train.epochs"),
-                c.getInt("train.batch-size"), c.getLong("train.seed"));
+                c.getInt("train.batch-size"), c.getLong("train.seed")));
     }
 
     public int epochs() { return training().epochs(); }

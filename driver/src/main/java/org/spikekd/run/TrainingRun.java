@@ -139,9 +139,9 @@ public final class TrainingRun {
                 train.classes().size(), s.datasetPath()));
 
         ComputationGraph teacher = null;
-        List<Integer> featureStages = s.featureStages();
-        if (role == NetworkRole.STUDENT && s.teacherModel() != null) {
-            teacher = loadTeacher(s.teacherModel(), train.first(1));
+        List<Integer> featureStages = s.distillation().featureStages();
+        if (s.distillation().distills()) {
+            teacher = loadTeacher(s.distillation().teacher(), train.first(1));
         }
         RunDirectory run;
         ComputationGraph net;
@@ -167,7 +167,7 @@ public final class TrainingRun {
         }
         String arch = s.architecture().describe();
         progress.line(String.format("model: %s %s, %,d parameters%s", role.name().toLowerCase(), arch,
-                net.numParams(), teacher == null ? "" : ", distilled from " + s.teacherModel()));
+                net.numParams(), teacher == null ? "" : ", distilled from " + s.distillation().teacher()));
         progress.line("run directory: " + run.path());
 
         trainer.prepare(new TrainingJob(config, s, train, teacher, featureStages, progress));
@@ -227,7 +227,7 @@ public final class TrainingRun {
         summary.put("role", role.name().toLowerCase());
         summary.put("architecture", arch);
         summary.put("parameters", net.numParams());
-        summary.put("teacher", s.teacherModel());
+        summary.put("teacher", s.distillation().teacher());
         summary.put("epochs", last);
         summary.put("stopped_early", stoppedEarly);
         summary.put(s.evalSplit(), lastTest.toMap());
@@ -239,17 +239,17 @@ public final class TrainingRun {
     /** The untrained network a run starts from (its initialization follows train.seed). */
     public static ComputationGraph newNetwork(JobSettings s, TrainingSplit train, ComputationGraph teacher) {
         NetworkRole role = s.role();
-        List<Integer> featureStages = s.featureStages();
+        List<Integer> featureStages = s.distillation().featureStages();
         double[][] norm = train.channelMeanAndStd();
         NetworkFactory factory = new NetworkFactory(s.architecture(), role)
                 .input(train.channels(), train.height(), train.width()).classes(train.classes().size())
-                .normalization(norm[0], norm[1]).loss(s.distillationLoss())
+                .normalization(norm[0], norm[1]).loss(s.distillation().loss())
                 .updater(s.training().updater(), s.training().weightDecay()).seed(s.training().seed());
         if (role == NetworkRole.STUDENT) {
             factory.spiking(s.spiking());
         }
         if (!featureStages.isEmpty()) {
-            factory.featureDistillation(featureStages, teacherChannels(teacher, train, featureStages), s.featureBeta());
+            factory.featureDistillation(featureStages, teacherChannels(teacher, train, featureStages), s.distillation().featureBeta());
         }
         return factory.build();
     }

@@ -283,7 +283,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             try {
                 state.value().applyTo(student);
                 PartitionTrainer trainer = new PartitionTrainer(training, s.augmentation(),
-                        new TeacherTargets(teacherNet, s.featureStages()));
+                        new TeacherTargets(teacherNet, s.distillation().featureStages()));
                 int batches = training.minibatchesPerEpoch(partition.size());
                 Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, s.logEvery());
                 String label = partitions == 1 ? "" : "partition " + (index + 1) + "/" + partitions;

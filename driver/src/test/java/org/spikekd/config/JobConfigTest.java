@@ -95,6 +95,8 @@ class JobConfigTest {
         "distill.alpha | 1.5",
         "distill.temperature | 0",
         "distill.feature.beta | -1",
+        "distill.feature.stages | [0]",
+        "distill.feature.stages | [2]",
         "data.format | parquet",
         "data.train-limit | -5",
         "data.augment.random-crop-padding | -1",
@@ -108,7 +110,8 @@ class JobConfigTest {
     })
     void aBadValueIsAnErrorNamingTheKey(String key, String value) {
         JobConfig c = JobConfig.load(null, List.of(key + "=" + value));
-        Exception e = assertThrows(RuntimeException.class, () -> new JobSettings(c).validate());
+        // a ConfigException, whichever concept checked it: what the command line and sweeps report
+        Exception e = assertThrows(ConfigException.class, () -> new JobSettings(c).validate());
         assertTrue(e.getMessage().contains(key), "message should name " + key + ": " + e.getMessage());
     }
 

@@ -1,0 +1,45 @@
+package org.spikekd.distill;
+
+import java.util.List;
+import org.spikekd.settings.Checks;
+
+/**
+ * What a student learns from its teacher: the {@code distill.*} settings, typed and checked (the
+ * defaults are in reference.conf; config.JobSettings binds them, and checks them against the role:
+ * a teacher, or a student without one, distills nothing).
+ *
+ * @param teacher distill.teacher: the teacher's model file, or null to train directly
+ * @param temperature distill.temperature (tau): how far the soft targets are softened
+ * @param alpha distill.alpha: the soft term's weight, (1 - alpha) CE + alpha tau^2 KL
+ * @param featureStages distill.feature.stages: the stages (1-based) whose firing-rate maps are
+ *     matched to the teacher's features
+ * @param featureBeta distill.feature.beta: the weight of each stage's feature loss
+ */
+public record DistillationSettings(String teacher, double temperature, double alpha, List<Integer> featureStages,
+                                   double featureBeta) {
+
+    public DistillationSettings {
+        teacher = teacher == null || teacher.isBlank() ? null : teacher;
+        Checks.inRange("distill.temperature", temperature, 0, 1e6, true);
+        Checks.inRange("distill.alpha", alpha, 0, 1, false);
+        featureStages = List.copyOf(featureStages);
+        for (int stage : featureStages) {
+            Checks.atLeast("distill.feature.stages", stage, 1);
+        }
+        Checks.inRange("distill.feature.beta", featureBeta, 0, 1e6, false);
+        if (teacher == null && !featureStages.isEmpty()) {
+            throw new IllegalArgumentException("distill.feature.stages: feature distillation needs a teacher "
+                    + "(set distill.teacher)");
+        }
+    }
+
+    /** True when a student distills from a teacher. */
+    public boolean distills() {
+        return teacher != null;
+    }
+
+    /** The student's loss: the KD loss, or plain cross-entropy without a teacher. */
+    public DistillationLoss loss() {
+        return new DistillationLoss(temperature, distills() ? alpha : 0.0);
+    }
+}
