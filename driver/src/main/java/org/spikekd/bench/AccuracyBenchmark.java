@@ -75,7 +75,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         List<Double> directs = new ArrayList<>();
         List<Double> kds = new ArrayList<>();
         List<Map<String, Object>> runs = new ArrayList<>();
-        String split = new JobSettings(JobConfig.load(null, overrides)).evalSplit();
+        String split = new JobSettings(JobConfig.load(null, overrides)).data().evalSplit();
         Map<Integer, DirectBaselines.Baseline> baselines = directFrom == null ? Map.of()
                 : DirectBaselines.read(directFrom, split, epochs, trainLimit, overrides, firstSeed, seeds);
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {

@@ -50,7 +50,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
         models.prepare(false);
         int[] steps = Study.parseTimeSteps(timeSteps);
         ModelFile teacher = ModelFile.load(models.teacher);
-        LabeledImages calibrationImages = new JobSettings(teacher.config).dataset().load("train", calibration);
+        LabeledImages calibrationImages = new JobSettings(teacher.config).data().loader().load("train", calibration);
         System.err.printf("[bench] converting the teacher (%d calibration images, percentile %s)%n",
                 calibrationImages.size(), percentile);
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().percentile(percentile).timeSteps(steps[steps.length - 1])

@@ -205,7 +205,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
     /** A run's figures: the whole run, and each epoch with the training seconds so far. */
     private static Map<String, Object> figures(JobConfig job, TrainingRun.Result r, int executors, Variant v) {
         JobSettings s = new JobSettings(job);
-        String split = s.evalSplit();
+        String split = s.data().evalSplit();
         double examples = 0;
         double seconds = 0;
         double sync = 0;
@@ -261,7 +261,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
     /** The bytes one averaging round ships per task: the student's state out, and back. */
     private static Map<String, Object> roundBytes(JobConfig student) throws Exception {
         JobSettings s = new JobSettings(student).validate();
-        var train = s.dataset().trainingSplit(s.trainLimit());
+        var train = s.data().loader().trainingSplit(s.data().trainLimit());
         var net = TrainingRun.newNetwork(s, train, null);
         ModelState state = ModelState.of(net);
         Map<String, Object> m = new LinkedHashMap<>();

@@ -63,7 +63,7 @@ public final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException(model + " is a " + settings.role().name().toLowerCase()
                     + "; conversion takes a trained ANN teacher (model.role = teacher)");
         }
-        LabeledImages calibration = settings.dataset().load("train", calibrationExamples);
+        LabeledImages calibration = settings.data().loader().load("train", calibrationExamples);
         System.err.printf("converting %s with %d calibration images, %s percentile of activations, %s normalization%n",
                 model, calibration.size(), percentile, normalization);
         AnnToSnnConverter.Result r = new AnnToSnnConverter().percentile(percentile).timeSteps(timeSteps)

@@ -99,8 +99,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         job = job.withValue("data.test-limit", limit);
         job = job.withValue("data.eval-split", split == null ? "test" : split);
         JobSettings settings = new JobSettings(job);
-        settings.dataset();
-        settings.evalSplit();
+        settings.data(); // checked before Spark starts
         boolean study = loaded.size() > 1 || !corruptions.isEmpty() || steps.length > 0 || out != null;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD evaluate")) {
             int parts = SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.averaging().partitions());
@@ -111,7 +110,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             StudyReport report = new Study(sc, job, parts, batchSize).run(loaded, corruptions, steps, System.err);
             report.printTables(System.err);
             Map<String, Object> result = new LinkedHashMap<>();
-            result.put("split", settings.evalSplit());
+            result.put("split", settings.data().evalSplit());
             result.putAll(report.toMap());
             if (out != null) {
                 report.writeTo(out);
@@ -126,7 +125,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     private int single(StudiedModel m, EvaluationResult r, JobConfig job, JobSettings settings) throws Exception {
         EnergyEstimate energy = EnergyEstimate.of(m.file.network, r.input, r.firingRates);
         System.err.printf("model %s on %d examples of %s (%s split)%n", m.path, r.examples,
-                job.raw().getString("data.path"), settings.evalSplit());
+                job.raw().getString("data.path"), settings.data().evalSplit());
         System.err.printf("accuracy %.4f, loss %.4f%n", r.accuracy, r.loss);
         r.firingRates.forEach((layer, rate) -> System.err.printf("  firing rate %-10s %.4f%n", layer, rate));
         System.err.printf("MACs %.3e, synaptic operations %.3e, energy %.3f uJ per image%n",
@@ -141,7 +140,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", m.path);
-        result.put("split", settings.evalSplit());
+        result.put("split", settings.data().evalSplit());
         result.putAll(r.toMap());
         result.put("energy", energy.toMap());
         System.out.println(RunDirectory.JSON.writeValueAsString(result));

@@ -32,7 +32,7 @@ public final class TrainCommand implements Callable<Integer> {
         JobConfig config = resume != null ? TrainingRun.configOf(resume) : job.load();
         TrainingRun.Result result = SparkTraining.run(config, resume, Progress.toStderr(config.raw().getInt("train.log-every")));
         System.out.printf("run directory: %s%n", result.runDirectory);
-        System.out.printf("%s accuracy: %.4f%n", new JobSettings(config).evalSplit(), result.test.accuracy);
+        System.out.printf("%s accuracy: %.4f%n", new JobSettings(config).data().evalSplit(), result.test.accuracy);
         if (!result.test.firingRates.isEmpty()) {
             System.out.printf("mean firing rate: %.4f, energy estimate: %.3f uJ per image%n",
                     result.test.meanFiringRate(), result.energy.microjoules());

@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import org.spikekd.averaging.AveragingSettings;
 import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.data.Augmentation;
-import org.spikekd.data.source.DatasetLoader;
+import org.spikekd.data.source.DataSettings;
 import org.spikekd.distill.DistillationSettings;
 import org.spikekd.model.Architecture;
 import org.spikekd.model.NetworkRole;
@@ -34,11 +34,7 @@ public final class JobSettings {
 
     /** Reads every setting once; throws on the first bad one. */
     public JobSettings validate() {
-        dataset();
-        augmentation();
-        trainLimit();
-        testLimit();
-        evalSplit();
+        data();
         role();
         architecture();
         // the settings of the architecture and neuron not chosen are checked too, so that a
@@ -132,32 +128,14 @@ public final class JobSettings {
 
     // ---- data
 
-    public DatasetLoader dataset() {
-        String format = choice("data.format", DatasetLoader.FORMATS);
+    /** The dataset the job trains and evaluates on (data.*). */
+    public DataSettings data() {
         String cifar = choice("data.cifar100-labels", List.of("fine", "coarse"));
-        return new DatasetLoader(format, c.getString("data.path"), c.getStringList("data.classes"),
-                intAtLeast("data.image-size", 8), cifar.equals("fine"));
-    }
-
-    public String datasetPath() { return c.getString("data.path"); }
-
-    public int trainLimit() { return intAtLeast("data.train-limit", 0); }
-
-    public int testLimit() { return intAtLeast("data.test-limit", 0); }
-
-    /** The split a run evaluates after each epoch, and evaluate reads: test, or validation (shards only). */
-    public String evalSplit() {
-        String split = choice("data.eval-split", List.of("test", "validation"));
-        if (split.equals("validation") && !c.getString("data.format").equals("shards")) {
-            throw new ConfigException.BadValue("data.eval-split", "validation needs data.format = shards "
-                    + "(a dataset ingested with --validation-fraction); " + c.getString("data.format") + " has no validation split");
-        }
-        return split;
-    }
-
-    public Augmentation augmentation() {
-        return new Augmentation(intAtLeast("data.augment.random-crop-padding", 0),
-                c.getBoolean("data.augment.horizontal-flip"));
+        return bound(() -> new DataSettings(c.getString("data.format"), c.getString("data.path"),
+                c.getStringList("data.classes"), c.getInt("data.image-size"), cifar.equals("fine"),
+                c.getInt("data.train-limit"), c.getInt("data.test-limit"), c.getString("data.eval-split"),
+                new Augmentation(c.getInt("data.augment.random-crop-padding"),
+                        c.getBoolean("data.augment.horizontal-flip"))));
     }
 
     // ---- model

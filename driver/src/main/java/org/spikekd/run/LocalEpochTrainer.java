@@ -16,7 +16,7 @@ public final class LocalEpochTrainer implements EpochTrainer {
     public void prepare(TrainingJob job) throws IOException {
         this.job = job;
         this.train = job.train.images();
-        this.trainer = new PartitionTrainer(job.settings.training(), job.settings.augmentation(), new TeacherTargets(job.teacher, job.featureStages));
+        this.trainer = new PartitionTrainer(job.settings.training(), job.settings.data().augmentation(), new TeacherTargets(job.teacher, job.featureStages));
     }
 
     @Override

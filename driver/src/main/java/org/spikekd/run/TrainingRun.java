@@ -127,16 +127,16 @@ public final class TrainingRun {
         // this thread evaluates, and in one JVM trains: its native operations get this thread's budget
         ThreadBudget.use(ThreadBudget.threads());
 
-        var loader = s.dataset();
-        TrainingSplit train = loader.trainingSplit(s.trainLimit());
-        LabeledImages test = loader.load(s.evalSplit(), s.testLimit());
+        var loader = s.data().loader();
+        TrainingSplit train = loader.trainingSplit(s.data().trainLimit());
+        LabeledImages test = loader.load(s.data().evalSplit(), s.data().testLimit());
         if (train.channels() != test.channels() || train.height() != test.height() || train.width() != test.width()
                 || !train.classes().equals(test.classes())) {
-            throw new IOException(s.datasetPath() + ": train and test splits differ in image shape or classes");
+            throw new IOException(s.data().path() + ": train and test splits differ in image shape or classes");
         }
-        progress.line(String.format("data: %d train / %d " + s.evalSplit() + " images, %dx%dx%d, %d classes, from %s",
+        progress.line(String.format("data: %d train / %d " + s.data().evalSplit() + " images, %dx%dx%d, %d classes, from %s",
                 train.size(), test.size(), train.channels(), train.height(), train.width(),
-                train.classes().size(), s.datasetPath()));
+                train.classes().size(), s.data().path()));
 
         ComputationGraph teacher = null;
         List<Integer> featureStages = s.distillation().featureStages();
@@ -189,8 +189,8 @@ public final class TrainingRun {
             m.put("train_loss", stats.lossSum / stats.examples);
             m.put("train_accuracy", trainResult.accuracy);
             // named by the split evaluated, so a validation figure is never mistaken for a test one
-            m.put(s.evalSplit() + "_loss", lastTest.loss);
-            m.put(s.evalSplit() + "_accuracy", lastTest.accuracy);
+            m.put(s.data().evalSplit() + "_loss", lastTest.loss);
+            m.put(s.data().evalSplit() + "_accuracy", lastTest.accuracy);
             m.put("firing_rates", lastTest.firingRates);
             m.put("samples_per_second", stats.examples / stats.seconds);
             m.put("train_seconds", stats.seconds);
@@ -209,7 +209,7 @@ public final class TrainingRun {
             run.saveCheckpoint(epoch, net, config, trainer.checkpointState());
             history.add(m);
             progress.line(String.format("epoch %d/%d: train loss %.4f, train acc %.4f, %s acc %.4f, %.0f samples/s%s",
-                    epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, s.evalSplit(), lastTest.accuracy,
+                    epoch, s.epochs(), stats.lossSum / stats.examples, trainResult.accuracy, s.data().evalSplit(), lastTest.accuracy,
                     stats.examples / stats.seconds,
                     role == NetworkRole.STUDENT ? String.format(", mean firing rate %.3f", lastTest.meanFiringRate()) : ""));
             last = epoch;
@@ -230,7 +230,7 @@ public final class TrainingRun {
         summary.put("teacher", s.distillation().teacher());
         summary.put("epochs", last);
         summary.put("stopped_early", stoppedEarly);
-        summary.put(s.evalSplit(), lastTest.toMap());
+        summary.put(s.data().evalSplit(), lastTest.toMap());
         summary.put("energy", energy.toMap());
         run.writeJson("summary.json", summary);
         return new Result(run.path(), run.model(), lastTest, energy, history, net);

@@ -46,9 +46,9 @@ final class DatasetPartitions {
     static JavaRDD<LabeledImages> cache(JavaSparkContext sc, String renderedConfig, int k, boolean train,
                                         LongAccumulator reads) {
         JobSettings settings = new JobSettings(JobConfig.parse(renderedConfig, "the job configuration"));
-        String split = train ? "train" : settings.evalSplit();
-        int limit = train ? settings.trainLimit() : settings.testLimit();
-        DatasetLoader loader = settings.dataset();
+        String split = train ? "train" : settings.data().evalSplit();
+        int limit = train ? settings.data().trainLimit() : settings.data().testLimit();
+        DatasetLoader loader = settings.data().loader();
         JavaRDD<LabeledImages> rdd = loader.format().equals("shards")
                 ? shardGroups(sc, loader.root(), split, k, limit, reads)
                 : slices(sc, renderedConfig, split, k, limit, reads);
@@ -89,7 +89,7 @@ final class DatasetPartitions {
         }
         return sc.parallelize(indices, k).mapPartitionsWithIndex((index, ignored) -> {
             JobSettings s = new JobSettings(JobConfig.parse(renderedConfig, "the job configuration"));
-            LabeledImages all = s.dataset().load(split, limit);
+            LabeledImages all = s.data().loader().load(split, limit);
             if (reads != null) {
                 reads.add(1);
             }

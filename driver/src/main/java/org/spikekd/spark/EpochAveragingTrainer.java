@@ -101,7 +101,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         List<Integer> sizes = DatasetPartitions.sizes(partitions);
         long total = sizes.stream().mapToLong(Integer::longValue).sum();
         if (total != job.train.size()) {
-            throw new IOException("the executors read " + total + " training examples from " + s.datasetPath()
+            throw new IOException("the executors read " + total + " training examples from " + s.data().path()
                     + ", the driver expected " + job.train.size() + ": do all executors see the same dataset?");
         }
         maxBatches = sizes.stream().mapToInt(s.training()::minibatchesPerEpoch).max().orElse(0);
@@ -282,7 +282,7 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored(runKey + "-teacher", teacher.value());
             try {
                 state.value().applyTo(student);
-                PartitionTrainer trainer = new PartitionTrainer(training, s.augmentation(),
+                PartitionTrainer trainer = new PartitionTrainer(training, s.data().augmentation(),
                         new TeacherTargets(teacherNet, s.distillation().featureStages()));
                 int batches = training.minibatchesPerEpoch(partition.size());
                 Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, s.logEvery());

@@ -64,7 +64,7 @@ public final class SweepSpec {
         this.maxTrials = atLeast(c, "budget.trials", 0);
         this.wallTime = c.getDuration("budget.wall-time");
         this.metric = oneOf(c, "metric", METRICS);
-        String evalSplit = new JobSettings(job).evalSplit();
+        String evalSplit = new JobSettings(job).data().evalSplit();
         if (!metric.startsWith("train_") && !metric.startsWith(evalSplit + "_")) {
             throw new ConfigException.BadValue("metric", metric + " is not recorded: the base job evaluates the "
                     + evalSplit + " split (data.eval-split), so its metrics are " + evalSplit + "_accuracy and "

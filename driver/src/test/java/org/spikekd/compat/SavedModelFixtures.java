@@ -69,7 +69,7 @@ class SavedModelFixtures {
                         "encoding.time-steps=2"), quiet);
 
         ModelFile saved = ModelFile.load(teacherModel);
-        LabeledImages calibration = new JobSettings(saved.config).dataset().load("train", 100);
+        LabeledImages calibration = new JobSettings(saved.config).data().loader().load("train", 100);
         AnnToSnnConverter.Result converted = new AnnToSnnConverter().timeSteps(16).convert(saved.network, calibration);
         Path convertedModel = out.resolve("converted/model.zip");
         Files.createDirectories(convertedModel.getParent());
@@ -90,7 +90,7 @@ class SavedModelFixtures {
 
     /** The first {@value #EVAL_IMAGES} test images, as {@link SavedModelsTest} evaluates them. */
     static EvaluationResult evaluate(ModelFile model) throws IOException {
-        LabeledImages test = new JobSettings(model.config).dataset().load("test", EVAL_IMAGES);
+        LabeledImages test = new JobSettings(model.config).data().loader().load("test", EVAL_IMAGES);
         return Evaluator.evaluate(model.network, test, EVAL_BATCH);
     }
 

@@ -19,7 +19,7 @@ class InitializationTest {
         JobConfig c = JobConfig.load(null, List.of("data.train-limit=64", "model.vgg.stages=[[8],[16]]",
                 "model.vgg.hidden=[32]", "train.seed=" + seed));
         JobSettings s = new JobSettings(c).validate();
-        TrainingSplit train = s.dataset().trainingSplit(64);
+        TrainingSplit train = s.data().loader().trainingSplit(64);
         return TrainingRun.newNetwork(s, train, null);
     }
 

@@ -79,7 +79,7 @@ class DistillationTrainingTest {
         assertTrue(last.get("samples_per_second").asDouble() > 0);
         ModelFile reloaded = ModelFile.load(dir.resolve("model.zip").toString());
         var again = Evaluator.evaluate(reloaded.network,
-                new org.spikekd.config.JobSettings(reloaded.config).dataset().load("test", 1000), 500);
+                new org.spikekd.config.JobSettings(reloaded.config).data().loader().load("test", 1000), 500);
         assertEquals(kd.test.accuracy, again.accuracy, 1e-9, "the saved model is the trained model");
         assertTrue(RunDirectory.JSON.readTree(dir.resolve("summary.json").toFile()).get("energy").get("energy_uj").asDouble() > 0);
     }

@@ -121,7 +121,7 @@ class EpochAveragingTrainerTest {
 
     static TrainingJob trainingJob(JobConfig config) throws Exception {
         JobSettings s = settings(config);
-        LabeledImages train = s.dataset().load("train", s.trainLimit());
+        LabeledImages train = s.data().loader().load("train", s.data().trainLimit());
         return new TrainingJob(config, s, TrainingSplit.of(train), ModelFile.load(teacherModel).network, List.of(), quiet());
     }
 
@@ -140,7 +140,7 @@ class EpochAveragingTrainerTest {
 
     /** As above, but averaging only the first {@code kept} of the k partitions (a wrong result). */
     static ModelState localMean(TrainingJob job, ComputationGraph start, int k, int kept, int epoch, int from, int to) {
-        PartitionTrainer trainer = new PartitionTrainer(job.settings.training(), job.settings.augmentation(),
+        PartitionTrainer trainer = new PartitionTrainer(job.settings.training(), job.settings.data().augmentation(),
                 new TeacherTargets(job.teacher, job.featureStages));
         ModelStateAverage average = new ModelStateAverage();
         for (int i = 0; i < kept; i++) {
@@ -195,7 +195,7 @@ class EpochAveragingTrainerTest {
         ComputationGraph student = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
         for (ComputationGraph model : List.of(job.teacher, student)) {
             JobSettings s = job.settings;
-            EvaluationResult local = Evaluator.evaluate(model, s.dataset().load("test", s.testLimit()), 64);
+            EvaluationResult local = Evaluator.evaluate(model, s.data().loader().load("test", s.data().testLimit()), 64);
             EvaluationResult distributed = DistributedEvaluator.evaluate(sc, model, job.config, 3, 64);
             assertEquals(200, distributed.examples);
             assertEquals(local.accuracy, distributed.accuracy, 1e-12);

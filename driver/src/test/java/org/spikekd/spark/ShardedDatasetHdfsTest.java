@@ -181,7 +181,7 @@ class ShardedDatasetHdfsTest {
         try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job).validate(), "shards")) {
             Exception e = assertThrows(Exception.class, () -> new EpochAveragingTrainer(sc)
                     .prepare(new org.spikekd.run.TrainingJob(job, new JobSettings(job),
-                            new JobSettings(job).dataset().trainingSplit(0), null, List.of(), quiet())));
+                            new JobSettings(job).data().loader().trainingSplit(0), null, List.of(), quiet())));
             assertTrue(e.getMessage().contains(bad + "/train/part-00002.parquet: checksum mismatch"), e.getMessage());
         }
 

@@ -44,7 +44,7 @@ class ModelStateTest {
         assertTrue(state.updaterState.length > trained.network.numParams(), "Adam's state: " + state.updaterState.length);
 
         JobSettings s = new JobSettings(config);
-        ComputationGraph fresh = TrainingRun.newNetwork(s, s.dataset().trainingSplit(256), null);
+        ComputationGraph fresh = TrainingRun.newNetwork(s, s.data().loader().trainingSplit(256), null);
         state.applyTo(fresh);
         assertSameBits(state, ModelState.of(fresh));
 
