@@ -197,7 +197,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
     }
 
     private static TrainingRun.Result train(JobConfig job, Map<String, String> sparkConf) throws Exception {
-        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job).validate(), "SpikeKD bench scaling", sparkConf)) {
+        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job), "SpikeKD bench scaling", sparkConf)) {
             return new TrainingRun(job, Progress.toStderr(20), new EpochAveragingTrainer(sc)).run();
         }
     }
@@ -260,7 +260,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
     /** The bytes one averaging round ships per task: the student's state out, and back. */
     private static Map<String, Object> roundBytes(JobConfig student) throws Exception {
-        JobSettings s = new JobSettings(student).validate();
+        JobSettings s = new JobSettings(student);
         var train = s.data().loader().trainingSplit(s.data().trainLimit());
         var net = TrainingRun.newNetwork(s, train, null);
         ModelState state = ModelState.of(net);

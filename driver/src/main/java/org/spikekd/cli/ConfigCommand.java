@@ -16,7 +16,7 @@ public final class ConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JobConfig config = job.load();
-        new JobSettings(config).validate();
+        new JobSettings(config);
         System.out.println(config.render());
         return 0;
     }

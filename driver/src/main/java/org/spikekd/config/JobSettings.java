@@ -21,37 +21,93 @@ import org.spikekd.train.LearningRateSchedule;
 import org.spikekd.train.TrainingSettings;
 
 /**
- * Typed, checked views of a {@link JobConfig}: each getter reads its keys, checks type and range,
- * and builds the object the worker uses. Every error names the key and what would fix it.
- * {@link #validate()} runs them all, so a bad job fails before any data is read.
+ * A {@link JobConfig} bound, once, into the typed settings of each concept (records such as
+ * train.TrainingSettings and data.source.DataSettings, and the model's architecture and spiking
+ * settings), checked as they are made: constructing one fails on the first bad value, with a
+ * ConfigException naming the key and what would fix it, before any data is read. The settings
+ * check themselves; this class checks what relates them (a teacher distills from none).
  */
 public final class JobSettings {
     private final Config c;
+    private final DataSettings data;
+    private final NetworkRole role;
+    private final Architecture architecture;
+    private final SpikingSettings spiking;
+    private final DistillationSettings distillation;
+    private final TrainingSettings training;
+    private final int logEvery;
+    private final int evalBatchSize;
+    private final int trainEvalLimit;
+    private final String sparkMaster;
+    private final int taskMaxFailures;
+    private final AveragingSettings averaging;
 
+    /** Binds and checks every setting of {@code config}; throws on the first bad one. */
     public JobSettings(JobConfig config) {
         this.c = config.raw();
-    }
-
-    /** Reads every setting once; throws on the first bad one. */
-    public JobSettings validate() {
-        data();
-        role();
-        architecture();
-        // the settings of the architecture and neuron not chosen are checked too, so that a
-        // bad value is reported when it is written, not when someone switches to it
+        this.data = bindData();
+        this.role = bindRole();
+        this.architecture = bindArchitecture();
+        // the settings of the architecture not chosen are checked too, so that a bad value is
+        // reported when it is written, not when someone switches to it
         vgg();
         resnet();
-        spiking();
-        distillation();
-        training();
-        logEvery();
-        evalBatchSize();
-        trainEvalLimit();
-        sparkMaster();
-        taskMaxFailures();
-        averaging();
-        return this;
+        this.spiking = bindSpiking();
+        this.distillation = bindDistillation();
+        this.training = bindTraining();
+        this.logEvery = bindLogEvery();
+        this.evalBatchSize = bindEvalBatchSize();
+        this.trainEvalLimit = bindTrainEvalLimit();
+        this.sparkMaster = bindSparkMaster();
+        this.taskMaxFailures = bindTaskMaxFailures();
+        this.averaging = bindAveraging();
     }
+
+    // ---- the bound settings
+
+    /** The dataset the job trains and evaluates on (data.*). */
+    public DataSettings data() { return data; }
+
+    /** model.role. */
+    public NetworkRole role() { return role; }
+
+    /** model.arch with model.vgg.* or model.resnet.*. */
+    public Architecture architecture() { return architecture; }
+
+    /** How a student spikes (neuron.*, surrogate.*, encoding.*). */
+    public SpikingSettings spiking() { return spiking; }
+
+    /** What the student learns from its teacher (distill.*); a teacher distills from none. */
+    public DistillationSettings distillation() { return distillation; }
+
+    /** How the network is trained (train.*). */
+    public TrainingSettings training() { return training; }
+
+    public int epochs() { return training.epochs(); }
+
+    /** train.log-every: minibatches between progress lines. */
+    public int logEvery() { return logEvery; }
+
+    /** train.eval-batch-size. */
+    public int evalBatchSize() { return evalBatchSize; }
+
+    /** train.train-eval-limit: training examples evaluated after each epoch. */
+    public int trainEvalLimit() { return trainEvalLimit; }
+
+    /** spark.master: the embedded Spark's master when not submitted. */
+    public String sparkMaster() { return sparkMaster; }
+
+    /** spark.task-max-failures. */
+    public int taskMaxFailures() { return taskMaxFailures; }
+
+    /** How the copies trained side by side on Spark are averaged (spark.*). */
+    public AveragingSettings averaging() { return averaging; }
+
+    /** run.dir: where run directories are made. */
+    public String runDir() { return c.getString("run.dir"); }
+
+    /** run.name: the run directory's name; empty for one made of the role, model and time. */
+    public String runName() { return c.getString("run.name"); }
 
     // ---- checked primitives
 
@@ -95,13 +151,11 @@ public final class JobSettings {
 
     // ---- run
 
-    public String runDir() { return c.getString("run.dir"); }
 
-    public String runName() { return c.getString("run.name"); }
 
     // ---- spark
 
-    public String sparkMaster() {
+    private String bindSparkMaster() {
         String m = c.getString("spark.master");
         if (m.isBlank()) {
             throw new ConfigException.BadValue("spark.master", "must be a Spark master URL such as local[*] or "
@@ -110,10 +164,10 @@ public final class JobSettings {
         return m;
     }
 
-    public int taskMaxFailures() { return intAtLeast("spark.task-max-failures", 1); }
+    private int bindTaskMaxFailures() { return intAtLeast("spark.task-max-failures", 1); }
 
     /** How the copies trained side by side on Spark are averaged (spark.*). */
-    public AveragingSettings averaging() {
+    private AveragingSettings bindAveraging() {
         return bound(() -> new AveragingSettings(c.getInt("spark.partitions"), c.getInt("spark.averaging-every"),
                 c.getInt("spark.warmup.epochs"), c.getInt("spark.warmup.averaging-every"),
                 scaling("spark.learning-rate-scaling"),
@@ -129,7 +183,7 @@ public final class JobSettings {
     // ---- data
 
     /** The dataset the job trains and evaluates on (data.*). */
-    public DataSettings data() {
+    private DataSettings bindData() {
         String cifar = choice("data.cifar100-labels", List.of("fine", "coarse"));
         return bound(() -> new DataSettings(c.getString("data.format"), c.getString("data.path"),
                 c.getStringList("data.classes"), c.getInt("data.image-size"), cifar.equals("fine"),
@@ -140,11 +194,11 @@ public final class JobSettings {
 
     // ---- model
 
-    public NetworkRole role() {
+    private NetworkRole bindRole() {
         return NetworkRole.valueOf(choice("model.role", List.of("teacher", "student")).toUpperCase());
     }
 
-    public Architecture architecture() {
+    private Architecture bindArchitecture() {
         return choice("model.arch", List.of("vgg", "resnet")).equals("vgg") ? vgg() : resnet();
     }
 
@@ -179,7 +233,7 @@ public final class JobSettings {
         }
     }
 
-    public SpikingSettings spiking() {
+    private SpikingSettings bindSpiking() {
         SpikingLayer neuron = new SpikingLayer()
                 .setNeuron(choice("neuron.type", List.of("lif", "if")))
                 .setTau(doubleIn("neuron.tau", 1.0, 1e6, false))
@@ -197,8 +251,8 @@ public final class JobSettings {
     // ---- distillation
 
     /** What the student learns from its teacher (distill.*); a teacher distills from none. */
-    public DistillationSettings distillation() {
-        boolean student = role() == NetworkRole.STUDENT;
+    private DistillationSettings bindDistillation() {
+        boolean student = role == NetworkRole.STUDENT;
         List<Integer> stages = c.getIntList("distill.feature.stages");
         if (!student && !stages.isEmpty()) {
             throw new ConfigException.BadValue("distill.feature.stages",
@@ -212,7 +266,7 @@ public final class JobSettings {
     // ---- training
 
     /** How the network is trained (train.*). */
-    public TrainingSettings training() {
+    private TrainingSettings bindTraining() {
         return bound(() -> new TrainingSettings(
                 Checks.oneOf("train.optimizer", c.getString("train.optimizer"), TrainingSettings.Optimizer.class),
                 c.getDouble("train.learning-rate"), c.getDouble("train.momentum"), c.getDouble("train.weight-decay"),
@@ -221,11 +275,10 @@ public final class JobSettings {
                 c.getInt("train.batch-size"), c.getLong("train.seed")));
     }
 
-    public int epochs() { return training().epochs(); }
 
-    public int logEvery() { return intAtLeast("train.log-every", 1); }
+    private int bindLogEvery() { return intAtLeast("train.log-every", 1); }
 
-    public int evalBatchSize() { return intAtLeast("train.eval-batch-size", 1); }
+    private int bindEvalBatchSize() { return intAtLeast("train.eval-batch-size", 1); }
 
-    public int trainEvalLimit() { return intAtLeast("train.train-eval-limit", 0); }
+    private int bindTrainEvalLimit() { return intAtLeast("train.train-eval-limit", 0); }
 }

@@ -79,7 +79,7 @@ public final class TrainingRun {
     private TrainingRun(JobConfig config, Progress progress, EpochTrainer epochTrainer, String resumeFrom,
                         EpochListener listener) {
         this.config = config;
-        this.settings = new JobSettings(config).validate();
+        this.settings = new JobSettings(config);
         this.progress = progress;
         this.epochTrainer = epochTrainer;
         this.resumeFrom = resumeFrom;

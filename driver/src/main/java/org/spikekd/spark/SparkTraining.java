@@ -12,7 +12,7 @@ public final class SparkTraining {
 
     /** Trains one run on a Spark context of its own (continuing {@code resume} if not null). */
     public static TrainingRun.Result run(JobConfig config, String resume, Progress progress) throws Exception {
-        JobSettings settings = new JobSettings(config).validate();
+        JobSettings settings = new JobSettings(config);
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD train")) {
             TrainingRun run = new TrainingRun(config, progress, new EpochAveragingTrainer(sc));
             return (resume != null ? run.resumeFrom(resume) : run).run();

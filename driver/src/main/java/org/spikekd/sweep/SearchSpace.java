@@ -193,7 +193,7 @@ public final class SearchSpace {
         for (Dimension d : dimensions) {
             for (ConfigValue v : d.extremes()) {
                 try {
-                    new JobSettings(base.with(override(d.key(), v))).validate();
+                    new JobSettings(base.with(override(d.key(), v)));
                 } catch (ConfigException | IllegalArgumentException e) {
                     throw new ConfigException.BadValue("space." + d.key(), d.domain() + " value " + render(v)
                             + " is not valid for the job: " + e.getMessage());

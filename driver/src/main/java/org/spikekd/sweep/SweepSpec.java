@@ -143,7 +143,7 @@ public final class SweepSpec {
             job = JobConfig.load(jobFile.isEmpty() ? null : new File(jobFile), List.of())
                     .overlaid(c.getConfig("base"), "in the sweep spec's base")
                     .with(c.getStringList("set").toArray(String[]::new));
-            new JobSettings(job).validate();
+            new JobSettings(job);
         } catch (ConfigException e) {
             String where = !c.getStringList("set").isEmpty() ? "set" : !c.getConfig("base").isEmpty() ? "base" : "job";
             throw new ConfigException.BadValue(where, "the base job is not valid: " + e.getMessage());

@@ -31,7 +31,7 @@ public final class TrialStep {
      */
     public static List<Map<String, Object>> advance(JobConfig trial, int reported, EpochTrainer trainer,
                                                     Progress progress) throws IOException {
-        JobSettings s = new JobSettings(trial).validate();
+        JobSettings s = new JobSettings(trial);
         if (reported >= s.epochs()) {
             throw new IllegalArgumentException("the trial has done all its " + s.epochs() + " epochs");
         }

@@ -111,7 +111,7 @@ class JobConfigTest {
     void aBadValueIsAnErrorNamingTheKey(String key, String value) {
         JobConfig c = JobConfig.load(null, List.of(key + "=" + value));
         // a ConfigException, whichever concept checked it: what the command line and sweeps report
-        Exception e = assertThrows(ConfigException.class, () -> new JobSettings(c).validate());
+        Exception e = assertThrows(ConfigException.class, () -> new JobSettings(c));
         assertTrue(e.getMessage().contains(key), "message should name " + key + ": " + e.getMessage());
     }
 
@@ -129,7 +129,7 @@ class JobConfigTest {
 
     @Test
     void theDefaultsAndEveryShippedJobFileAreValid() throws IOException {
-        new JobSettings(JobConfig.defaults()).validate();
+        new JobSettings(JobConfig.defaults());
         Path conf = projectRoot().resolve("conf");
         int checked = 0;
         try (var files = Files.list(conf)) {
@@ -140,7 +140,7 @@ class JobConfigTest {
                     // feature KD recipes name their teacher on the command line
                     job = JobConfig.load(p.toFile(), List.of("distill.teacher=teacher.zip"));
                 }
-                new JobSettings(job).validate();
+                new JobSettings(job);
                 checked++;
             }
         }

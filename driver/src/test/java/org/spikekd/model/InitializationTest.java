@@ -18,7 +18,7 @@ class InitializationTest {
     static ComputationGraph network(long seed) throws Exception {
         JobConfig c = JobConfig.load(null, List.of("data.train-limit=64", "model.vgg.stages=[[8],[16]]",
                 "model.vgg.hidden=[32]", "train.seed=" + seed));
-        JobSettings s = new JobSettings(c).validate();
+        JobSettings s = new JobSettings(c);
         TrainingSplit train = s.data().loader().trainingSplit(64);
         return TrainingRun.newNetwork(s, train, null);
     }

@@ -116,7 +116,7 @@ class EpochAveragingTrainerTest {
     }
 
     static JobSettings settings(JobConfig config) {
-        return new JobSettings(config).validate();
+        return new JobSettings(config);
     }
 
     static TrainingJob trainingJob(JobConfig config) throws Exception {

@@ -86,7 +86,7 @@ class HdfsRunTest {
         TrainingRun.Result teacher = TrainingRun.local(job("model.role=teacher", "train.epochs=1",
                 "run.name=teacher"), quiet()).run();
         assertEquals(root + "/runs/teacher/model.zip", teacher.model, "the teacher's model is on HDFS");
-        sc = SparkContexts.start(new JobSettings(job()).validate(), "HdfsRunTest");
+        sc = SparkContexts.start(new JobSettings(job()), "HdfsRunTest");
 
         // SGD: see EpochAveragingTrainerTest.TOLERANCE
         List<String> student = List.of("model.role=student", "train.epochs=2", "train.optimizer=sgd",

@@ -103,7 +103,7 @@ class ShardedDatasetHdfsTest {
     @Test
     void partitionsAreShardGroupsScheduledWhereTheirBlocksAre() throws Exception {
         JobConfig job = job("data.train-limit=0");
-        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job).validate(), "shards")) {
+        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job), "shards")) {
             LongAccumulator reads = sc.sc().longAccumulator("reads");
             JavaRDD<LabeledImages> parts = DatasetPartitions.cache(sc, job.render(), 4, true, reads);
             assertEquals(4, parts.getNumPartitions());
@@ -151,7 +151,7 @@ class ShardedDatasetHdfsTest {
         JobConfig student = job("model.role=student", "train.epochs=2", "data.eval-split=validation",
                 "distill.teacher=\"" + teacher.model + "\"", "run.name=student");
         TrainingRun.Result kd;
-        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(student).validate(), "shards")) {
+        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(student), "shards")) {
             kd = new TrainingRun(student, quiet(), new EpochAveragingTrainer(sc)).run();
         }
         String metrics = read(kd.runDirectory + "/metrics.jsonl");
@@ -178,7 +178,7 @@ class ShardedDatasetHdfsTest {
         writeBytes(flipped, bytes);
         JobConfig job = job("data.path=\"" + bad + "\"", "data.train-limit=0", "spark.task-max-failures=1",
                 "model.role=teacher", "run.name=never");
-        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job).validate(), "shards")) {
+        try (JavaSparkContext sc = SparkContexts.start(new JobSettings(job), "shards")) {
             Exception e = assertThrows(Exception.class, () -> new EpochAveragingTrainer(sc)
                     .prepare(new org.spikekd.run.TrainingJob(job, new JobSettings(job),
                             new JobSettings(job).data().loader().trainingSplit(0), null, List.of(), quiet())));
