@@ -100,7 +100,7 @@ public final class AccuracyBenchmark implements Callable<Integer> {
             }
             directs.add(directAccuracy);
             List<String> k = new ArrayList<>(List.of("model.role=student", "train.epochs=" + epochs,
-                    "distill.teacher=\"" + teacherPath + "\""));
+                    JobConfig.setting("distill.teacher", teacherPath)));
             k.addAll(kdOverrides);
             TrainingRun.Result kd = run("kd", seed, stamp, k);
             kds.add(kd.test.accuracy);
@@ -125,8 +125,8 @@ public final class AccuracyBenchmark implements Callable<Integer> {
             all.add("data.train-limit=" + trainLimit);
         }
         all.addAll(overrides);
-        all.add("run.dir=\"" + out.toAbsolutePath() + "\"");
-        all.add("run.name=" + model + "-seed" + seed + "-" + stamp);
+        all.add(JobConfig.setting("run.dir", out.toAbsolutePath().toString()));
+        all.add(JobConfig.setting("run.name", model + "-seed" + seed + "-" + stamp));
         all.add("train.seed=" + seed);
         all.addAll(settings);
         System.err.println("[bench] training " + model + ", seed " + seed);

@@ -98,7 +98,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         System.err.println("[bench] teacher (local, 1 epoch)");
         String teacher = TrainingRun.local(job("teacher-" + stamp, "model.role=teacher", "train.epochs=1"),
                 Progress.toStderr(50)).run().model;
-        JobConfig student = job("student", "model.role=student", "distill.teacher=\"" + teacher + "\"");
+        JobConfig student = job("student", "model.role=student", JobConfig.setting("distill.teacher", teacher));
         figures.put("round_bytes", roundBytes(student));
         if (!simulate.isEmpty()) {
             figures.put("simulated", simulated(student));
@@ -118,7 +118,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
                 for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
                     System.err.printf("[bench] simulated: %d partitions, %s averaging, seed %d%n", k, v.name(), seed);
                     JobConfig job = variant(student, v, seed, "spark.partitions=" + k,
-                            "run.name=simulated-k" + k + "-" + v.name() + "-seed" + seed + "-" + stamp);
+                            JobConfig.setting("run.name", "simulated-k" + k + "-" + v.name() + "-seed" + seed + "-" + stamp));
                     runs.add(figures(job, train(job, Map.of()), 1, v));
                 }
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -143,9 +143,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
                     for (Variant v : executors == 1 ? List.of(DEFAULTS) : List.of(DEFAULTS, PLAIN, everyK())) {
                         System.err.printf("[bench] cluster: %d one-core executor(s), %s averaging, seed %d%n",
                                 executors, v.name(), seed);
-                        JobConfig job = variant(student, v, seed, "spark.master=\"" + master + "\"",
+                        JobConfig job = variant(student, v, seed, JobConfig.setting("spark.master", master),
                                 "spark.partitions=" + executors,
-                                "run.name=executors" + executors + "-" + v.name() + "-seed" + seed + "-" + stamp);
+                                JobConfig.setting("run.name", "executors" + executors + "-" + v.name() + "-seed" + seed + "-" + stamp));
                         Map<String, Object> run = figures(job, train(job, clusterConf(executors)), executors, v);
                         runs.add(run);
                         System.err.println("[bench] " + summary(run));
@@ -189,8 +189,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
     private JobConfig job(String name, String... settings) {
         List<String> all = new ArrayList<>(List.of("data.train-limit=" + trainLimit, "data.test-limit=" + testLimit,
-                "train.epochs=" + epochs, "train.log-every=20", "run.dir=\"" + out.toAbsolutePath() + "\"",
-                "run.name=" + name));
+                "train.epochs=" + epochs, "train.log-every=20", JobConfig.setting("run.dir", out.toAbsolutePath().toString()),
+                JobConfig.setting("run.name", name)));
         all.addAll(overrides);
         all.addAll(List.of(settings));
         return JobConfig.load(null, all);

@@ -102,7 +102,7 @@ final class StudyModels {
         }
         String t = teacher != null ? teacher : train("teacher-" + stamp, seedSetting, teacherSettings);
         String d = direct != null || !needDirect ? direct : train("direct-" + stamp, seedSetting, List.of("model.role=student"));
-        List<String> kdSettings = new ArrayList<>(List.of("model.role=student", "distill.teacher=\"" + t + "\""));
+        List<String> kdSettings = new ArrayList<>(List.of("model.role=student", JobConfig.setting("distill.teacher", t)));
         kdSettings.addAll(kdOverrides);
         String k = kd != null ? kd : train("kd-" + stamp, seedSetting, kdSettings);
         return new Trio(t, d, k);
@@ -120,8 +120,8 @@ final class StudyModels {
         if (seedSetting != null) {
             all.add(seedSetting);
         }
-        all.add("run.dir=\"" + runs + "\"");
-        all.add("run.name=" + name);
+        all.add(JobConfig.setting("run.dir", runs.toString()));
+        all.add(JobConfig.setting("run.name", name));
         all.addAll(settings);
         System.err.println("[bench] training " + name);
         return SparkTraining.run(JobConfig.load(null, all), null, Progress.toStderr(200)).model;

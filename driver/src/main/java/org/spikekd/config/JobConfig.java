@@ -167,6 +167,15 @@ public final class JobConfig {
     }
 
     /**
+     * One {@code --set}-style override, {@code key=value}, with {@code value} (a String, number,
+     * boolean or List) rendered as HOCON: a path with quotes, spaces or a '#' stays that path. For
+     * code that composes a list of overrides in order, as the benchmarks do with their users' own.
+     */
+    public static String setting(String key, Object value) {
+        return key + "=" + ConfigValueFactory.fromAnyRef(value).render(ConfigRenderOptions.concise());
+    }
+
+    /**
      * The job configuration saved with an SNN converted from the teacher this configuration
      * trained: a direct-encoded student of IF neurons with soft reset at {@code timeSteps}, without
      * distillation, marked as converted from {@code teacherPath}.

@@ -116,6 +116,16 @@ class JobConfigTest {
     }
 
     @Test
+    void valuesSetInCodeAreTakenAsTheyAreNeverParsed() {
+        String path = "/data/a \"quoted\" dir #1/model.zip";
+        assertEquals(path, JobConfig.load(null, List.of(JobConfig.setting("distill.teacher", path)))
+                .raw().getString("distill.teacher"));
+        assertEquals(path, JobConfig.defaults().withValue("distill.teacher", path).raw().getString("distill.teacher"));
+        assertEquals(16, JobConfig.defaults().withValue("encoding.time-steps", 16).raw().getInt("encoding.time-steps"));
+        assertThrows(ConfigException.class, () -> JobConfig.defaults().withValue("encoding.steps", 16));
+    }
+
+    @Test
     void eachConceptsSettingsAreBoundOnceIntoTheirTypedValues() {
         JobSettings s = new JobSettings(JobConfig.load(null, List.of("spark.outer.optimizer=nesterov",
                 "spark.outer.learning-rate=0.5", "spark.outer.learning-rate-scaling=linear", "spark.outer.momentum=0.6",
