@@ -12,10 +12,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.spikekd.data.LabeledImages;
-import org.spikekd.data.shards.DatasetIngest;
 import org.spikekd.data.shards.ShardManifest;
 import org.spikekd.data.shards.ShardedDataset;
 import org.spikekd.data.source.DatasetLoader;
+import org.spikekd.ingest.DatasetIngest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -28,6 +28,7 @@ import org.spikekd.data.DatasetFormatException;
 import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.source.DatasetLoader;
+import org.spikekd.ingest.DatasetIngest;
 import org.spikekd.spark.LocalHdfs;
 
 /**

@@ -27,7 +27,7 @@ import org.spikekd.data.LabeledImages;
  * and its pixels (8-bit, channel-major [C, H, W]), Snappy-compressed. Plain Parquet, so Spark SQL,
  * pandas or DuckDB read shards too.
  */
-final class ShardFile {
+public final class ShardFile {
     static final MessageType SCHEMA = Types.buildMessage()
             .required(PrimitiveTypeName.INT32).named("label")
             .required(PrimitiveTypeName.INT32).named("channels")
@@ -39,7 +39,7 @@ final class ShardFile {
     private ShardFile() {}
 
     /** Images [from, to) of {@code images} as a shard's bytes; {@code info} receives its counts and checksum. */
-    static byte[] write(LabeledImages images, int from, int to, ShardManifest.Shard info) throws IOException {
+    public static byte[] write(LabeledImages images, int from, int to, ShardManifest.Shard info) throws IOException {
         InMemoryFile.Output out = new InMemoryFile.Output();
         SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
         int[] classCounts = new int[images.classes().size()];

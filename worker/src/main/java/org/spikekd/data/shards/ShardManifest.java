@@ -60,7 +60,7 @@ public final class ShardManifest {
 
         public Shape() {}
 
-        Shape(int channels, int height, int width) {
+        public Shape(int channels, int height, int width) {
             this.channels = channels;
             this.height = height;
             this.width = width;
@@ -113,7 +113,7 @@ public final class ShardManifest {
         }
     }
 
-    byte[] toJson() throws IOException {
+    public byte[] toJson() throws IOException {
         return JSON.writeValueAsBytes(this);
     }
 
@@ -121,7 +121,7 @@ public final class ShardManifest {
      * Checks that the manifest is complete and consistent with itself (counts add up, every shard
      * named once, inside the directory); whether the shards match it is checked as they are read.
      */
-    ShardManifest check(String file) throws DatasetFormatException {
+    public ShardManifest check(String file) throws DatasetFormatException {
         require(FORMAT.equals(format), file, "format is '" + format + "', not " + FORMAT);
         require(version != null && version == VERSION, file, "format version " + version
                 + " is not the supported " + VERSION + " (re-ingest the dataset with this SpikeKD)");

@@ -17,7 +17,7 @@ import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
 
 /**
- * A sharded dataset directory written by {@link DatasetIngest}, on any Hadoop file system:
+ * A sharded dataset directory written by {@code deploy/spikekd ingest} (the driver's ingest.DatasetIngest), on any Hadoop file system:
  * {@code manifest.json}, the splits' Parquet shards ({@code train/part-00000.parquet}, ...), and
  * {@code _SUCCESS}, written last. A directory without the marker is refused (an ingest that did not
  * finish), and every shard is checked against the manifest as it is read, so a damaged dataset is

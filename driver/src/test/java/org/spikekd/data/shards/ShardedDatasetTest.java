@@ -20,6 +20,7 @@ import org.spikekd.data.DatasetFormatException;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.data.source.TrainingSplit;
+import org.spikekd.ingest.DatasetIngest;
 
 /**
  * Sharded datasets on the local file system: round trip, splits, groups, atomic output. Damaged

@@ -1,4 +1,4 @@
-package org.spikekd.data.shards;
+package org.spikekd.ingest;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,6 +11,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
+import org.spikekd.data.shards.ShardFile;
+import org.spikekd.data.shards.ShardManifest;
+import org.spikekd.data.shards.ShardedDataset;
 
 /**
  * Writes a dataset's splits as a sharded dataset directory ({@link ShardedDataset}) on any Hadoop
@@ -175,7 +178,7 @@ public final class DatasetIngest {
     }
 
     /** Indices [0, n) split into {@code k} chosen at random by seed and the rest, each in increasing order. */
-    static int[][] carve(int n, int k, long seed) {
+    public static int[][] carve(int n, int k, long seed) {
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) {
             perm[i] = i;
