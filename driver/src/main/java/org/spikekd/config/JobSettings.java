@@ -10,6 +10,7 @@ import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.source.DataSettings;
 import org.spikekd.distill.DistillationSettings;
+import org.spikekd.encoding.Encoding;
 import org.spikekd.model.Architecture;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.ResNetArchitecture;
@@ -244,8 +245,9 @@ public final class JobSettings {
                 .setDetachReset(c.getBoolean("neuron.detach-reset"))
                 .setSurrogate(choice("surrogate.type", org.spikekd.surrogate.Surrogates.NAMES))
                 .setSurrogateAlpha(doubleIn("surrogate.alpha", 0.0, 1e6, true));
-        return new SpikingSettings(choice("encoding.type", List.of("direct", "poisson")),
-                intAtLeast("encoding.time-steps", 1), neuron);
+        int timeSteps = intAtLeast("encoding.time-steps", 1);
+        return bound(() -> new SpikingSettings(
+                Checks.oneOf("encoding.type", c.getString("encoding.type"), Encoding.class), timeSteps, neuron));
     }
 
     // ---- distillation

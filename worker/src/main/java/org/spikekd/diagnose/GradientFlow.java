@@ -13,6 +13,7 @@ import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.encoding.Encoding;
 import org.spikekd.model.GraphLayers;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
@@ -116,7 +117,7 @@ public final class GradientFlow {
     /** Measures a spiking ResNet of {@code depth} with a surrogate of sharpness {@code alpha}. */
     public Measurement measure(int depth, double alpha) {
         double[][] norm = images.channelMeanAndStd();
-        SpikingSettings spiking = new SpikingSettings("direct", timeSteps,
+        SpikingSettings spiking = new SpikingSettings(Encoding.DIRECT, timeSteps,
                 new SpikingLayer().setSurrogate(surrogate).setSurrogateAlpha(alpha));
         ComputationGraph net = new NetworkFactory(new ResNetArchitecture(depth, width, "small"), NetworkRole.STUDENT)
                 .input(images.channels(), images.height(), images.width()).classes(images.classes().size())

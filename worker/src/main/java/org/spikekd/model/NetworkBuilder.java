@@ -14,14 +14,15 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.distill.FeatureDistillationLoss;
+import org.spikekd.encoding.DirectEncodingLayer;
+import org.spikekd.encoding.Encoding;
+import org.spikekd.encoding.PoissonEncodingLayer;
 import org.spikekd.layer.BatchNorm;
 import org.spikekd.layer.ChannelsLastLayer;
 import org.spikekd.layer.Convolution;
 import org.spikekd.layer.FullyConnected;
 import org.spikekd.layer.Relu;
-import org.spikekd.distill.FeatureDistillationLoss;
-import org.spikekd.encoding.DirectEncodingLayer;
-import org.spikekd.encoding.PoissonEncodingLayer;
 import org.spikekd.timefold.TimeAverageLayer;
 
 /**
@@ -75,7 +76,7 @@ public final class NetworkBuilder {
     String input(double[] mean, double[] std, boolean channelsLast) {
         graph.addInputs(INPUT);
         String last = INPUT;
-        boolean poisson = role == NetworkRole.STUDENT && spiking.encoding.equals("poisson");
+        boolean poisson = role == NetworkRole.STUDENT && spiking.encoding == Encoding.POISSON;
         if (!poisson) {
             // Poisson coding needs the raw intensities as spike probabilities
             graph.addLayer("normalize", new InputNormalizationLayer(mean, std, "normalize"), last);

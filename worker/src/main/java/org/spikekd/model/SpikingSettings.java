@@ -1,5 +1,6 @@
 package org.spikekd.model;
 
+import org.spikekd.encoding.Encoding;
 import org.spikekd.neuron.SpikingLayer;
 
 /**
@@ -7,15 +8,11 @@ import org.spikekd.neuron.SpikingLayer;
  * time steps. Every {@link SpikingLayer} of a student is made from one of these.
  */
 public final class SpikingSettings {
-    /** "direct" or "poisson". */
-    public final String encoding;
+    public final Encoding encoding;
     public final int timeSteps;
     private final SpikingLayer neuronTemplate;
 
-    public SpikingSettings(String encoding, int timeSteps, SpikingLayer neuronTemplate) {
-        if (!encoding.equals("direct") && !encoding.equals("poisson")) {
-            throw new IllegalArgumentException("encoding.type must be 'direct' or 'poisson', got '" + encoding + "'");
-        }
+    public SpikingSettings(Encoding encoding, int timeSteps, SpikingLayer neuronTemplate) {
         if (timeSteps < 1) {
             throw new IllegalArgumentException("encoding.time-steps must be >= 1, got " + timeSteps);
         }
@@ -27,7 +24,7 @@ public final class SpikingSettings {
 
     /** The reference's student: direct encoding, T=4, LIF tau 2, threshold 1, hard reset, sigmoid 4. */
     public static SpikingSettings defaults() {
-        return new SpikingSettings("direct", 4, new SpikingLayer());
+        return new SpikingSettings(Encoding.DIRECT, 4, new SpikingLayer());
     }
 
     /** A spiking layer with these settings and the given name. */

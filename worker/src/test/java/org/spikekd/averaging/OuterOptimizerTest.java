@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.spikekd.encoding.Encoding;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
@@ -116,7 +117,7 @@ class OuterOptimizerTest {
     void theMaskMarksBatchNormsRunningMeanAndVarianceOnly() {
         ComputationGraph net = new NetworkFactory(new VggArchitecture(List.of(List.of(8), List.of(16)), "avg",
                 List.of(32)), NetworkRole.STUDENT).input(1, 28, 28).classes(10)
-                .spiking(new SpikingSettings("direct", 4, new SpikingLayer())).build();
+                .spiking(new SpikingSettings(Encoding.DIRECT, 4, new SpikingLayer())).build();
         float[] before = net.params().toFloatVector();
         boolean[] mask = RunningStatistics.mask(net);
         assertArrayEquals(before, net.params().toFloatVector(), "the mask leaves the parameters as they were");

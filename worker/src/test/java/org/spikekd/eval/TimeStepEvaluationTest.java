@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.source.DatasetLoader;
+import org.spikekd.encoding.Encoding;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
@@ -39,7 +40,7 @@ class TimeStepEvaluationTest {
         // every layer fires at its initial weights (so its output depends on its input and on T)
         student = new NetworkFactory(new VggArchitecture(List.of(List.of(8), List.of(16)), "avg", List.of(32)),
                 NetworkRole.STUDENT).normalization(norm[0], norm[1])
-                .spiking(new SpikingSettings("direct", 4, new org.spikekd.neuron.SpikingLayer().setVThreshold(0.25)))
+                .spiking(new SpikingSettings(Encoding.DIRECT, 4, new org.spikekd.neuron.SpikingLayer().setVThreshold(0.25)))
                 .seed(3).build();
     }
 

@@ -15,6 +15,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.encoding.Encoding;
 
 /**
  * A directly encoded student runs its stem (the convolution and batch norm before the first
@@ -45,7 +46,7 @@ class DirectEncodingPlacementTest {
     void poissonEncodingStaysAtTheInput() {
         ComputationGraph net = new NetworkFactory(
                 new VggArchitecture(List.of(List.of(4)), "avg", List.of()), NetworkRole.STUDENT)
-                .input(1, 4, 4).classes(2).spiking(new SpikingSettings("poisson", 4, new org.spikekd.neuron.SpikingLayer()))
+                .input(1, 4, 4).classes(2).spiking(new SpikingSettings(Encoding.POISSON, 4, new org.spikekd.neuron.SpikingLayer()))
                 .dataType(DataType.DOUBLE).build();
         // the input, only turned channels-last (Poisson coding reads the raw intensities, unnormalized)
         assertEquals(List.of("channels-last"), net.getConfiguration().getVertexInputs().get("encode"));

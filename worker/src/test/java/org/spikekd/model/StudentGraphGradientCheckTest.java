@@ -12,13 +12,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
-import org.spikekd.testing.GraphGradientCheck;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.encoding.Encoding;
 import org.spikekd.neuron.SpikingLayer;
 import org.spikekd.surrogate.Surrogates;
+import org.spikekd.testing.GraphGradientCheck;
 
 /**
  * Gradient checks of whole student networks against finite differences
@@ -43,7 +44,7 @@ class StudentGraphGradientCheckTest {
     private static SpikingSettings smooth(String surrogate, String reset, boolean detach, int t) {
         SpikingLayer neuron = new SpikingLayer().setSurrogate(surrogate).setSurrogateAlpha(2.0)
                 .setReset(reset).setVThreshold(0.5).setDetachReset(detach).setSmoothForward(true);
-        return new SpikingSettings("direct", t, neuron);
+        return new SpikingSettings(Encoding.DIRECT, t, neuron);
     }
 
     private static INDArray[] labels(ComputationGraph net, int classes, long seed, INDArray... features) {
