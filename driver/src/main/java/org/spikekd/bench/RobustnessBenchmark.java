@@ -79,6 +79,11 @@ public final class RobustnessBenchmark implements Callable<Integer> {
             if (models.teacher != null || models.studentGiven()) {
                 throw new IllegalArgumentException("--from-accuracy names every model; leave out --teacher, --direct and --kd");
             }
+            if (seeds != 1) {
+                // the accuracy run's figures name its seeds' models; --seeds would be silently ignored
+                throw new IllegalArgumentException("--from-accuracy evaluates every seed " + fromAccuracy
+                        + " names; leave out --seeds " + seeds);
+            }
             trios.putAll(StudyModels.fromAccuracyFigures(fromAccuracy));
         } else {
             for (int i = 1; i <= seeds; i++) {

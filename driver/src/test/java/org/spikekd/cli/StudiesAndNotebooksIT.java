@@ -249,6 +249,9 @@ class StudiesAndNotebooksIT {
         Outcome notAccuracy = CommandLineTest.run("bench", "robustness", "--from-accuracy", dir.resolve("gradients.json").toString());
         assertEquals(1, notAccuracy.exitCode());
         assertTrue(notAccuracy.err().contains("is not the JSON of `bench accuracy`"), notAccuracy.err());
+        Outcome withSeeds = CommandLineTest.run("bench", "robustness", "--from-accuracy", accuracy.toString(), "--seeds", "3");
+        assertEquals(1, withSeeds.exitCode(), "the accuracy run's seeds are the seeds: --seeds would be ignored");
+        assertTrue(withSeeds.err().contains("leave out --seeds 3"), withSeeds.err());
     }
 
     /** bench accuracy --direct-from: a second KD recipe paired with the first run's direct students, not retrained. */
