@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -68,7 +69,7 @@ public final class ModelFile {
         try {
             ComputationGraph net;
             try {
-                net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(withMovedClassesRenamed(local)), true);
+                net = restore(local);
             } catch (Exception e) {
                 throw new IOException(uri + ": not a readable SpikeKD model file (" + e.getMessage() + ")", e);
             }
@@ -88,19 +89,36 @@ public final class ModelFile {
     }
 
     /**
-     * The model zip's bytes, its configuration naming SpikeKD's layer classes as they are now
-     * (a model saved before a class moved names it by its old package; see MovedLayerClasses).
+     * The network in a model zip. A model saved before one of SpikeKD's layer classes moved names
+     * it by its old package (see MovedLayerClasses): only such a model's zip is rewritten, in
+     * memory, with its configuration renamed; any other is read as it is.
      */
-    private static byte[] withMovedClassesRenamed(File zip) throws IOException {
+    private static ComputationGraph restore(File zip) throws IOException {
+        String json;
+        try (ZipFile z = new ZipFile(zip)) {
+            ZipEntry entry = z.getEntry(DL4J_CONFIGURATION);
+            if (entry == null) {
+                throw new IOException("no " + DL4J_CONFIGURATION + " in the zip");
+            }
+            try (InputStream in = z.getInputStream(entry)) {
+                json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        String upgraded = MovedLayerClasses.upgrade(json);
+        if (upgraded.equals(json)) {
+            return ModelSerializer.restoreComputationGraph(zip, true);
+        }
+        return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(withConfiguration(zip, upgraded)), true);
+    }
+
+    /** The model zip's bytes with {@code configurationJson} in place of its configuration. */
+    private static byte[] withConfiguration(File zip, String configurationJson) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipInputStream in = new ZipInputStream(new BufferedInputStream(new FileInputStream(zip)));
              ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-                byte[] content = in.readAllBytes();
-                if (entry.getName().equals(DL4J_CONFIGURATION)) {
-                    content = MovedLayerClasses.upgrade(new String(content, StandardCharsets.UTF_8))
-                            .getBytes(StandardCharsets.UTF_8);
-                }
+                byte[] content = entry.getName().equals(DL4J_CONFIGURATION)
+                        ? configurationJson.getBytes(StandardCharsets.UTF_8) : in.readAllBytes();
                 out.putNextEntry(new ZipEntry(entry.getName()));
                 out.write(content);
                 out.closeEntry();
