@@ -99,7 +99,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         job = job.withValue("data.test-limit", limit);
         job = job.withValue("data.eval-split", split == null ? "test" : split);
         JobSettings settings = new JobSettings(job);
-        settings.data(); // checked before Spark starts
         boolean study = loaded.size() > 1 || !corruptions.isEmpty() || steps.length > 0 || out != null;
         try (JavaSparkContext sc = SparkContexts.start(settings, "SpikeKD evaluate")) {
             int parts = SparkContexts.partitions(sc, partitions > 0 ? partitions : settings.averaging().partitions());

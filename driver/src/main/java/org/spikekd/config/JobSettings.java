@@ -134,25 +134,12 @@ public final class JobSettings {
     }
 
     private int intAtLeast(String key, int min) {
-        int v = c.getInt(key);
-        if (v < min) {
-            throw new ConfigException.BadValue(key, "must be >= " + min + ", got " + v);
-        }
-        return v;
+        return bound(() -> Checks.atLeast(key, c.getInt(key), min));
     }
 
     private double doubleIn(String key, double min, double max, boolean minExclusive) {
-        double v = c.getDouble(key);
-        if (Double.isNaN(v) || v > max || v < min || (minExclusive && v == min)) {
-            throw new ConfigException.BadValue(key, "must be " + (minExclusive ? "> " : ">= ") + min
-                    + (max == Double.MAX_VALUE ? "" : " and <= " + max) + ", got " + v);
-        }
-        return v;
+        return bound(() -> Checks.inRange(key, c.getDouble(key), min, max, minExclusive));
     }
-
-    // ---- run
-
-
 
     // ---- spark
 
@@ -276,7 +263,6 @@ public final class JobSettings {
                 c.getInt("train.step-epochs"), c.getDouble("train.step-gamma"), c.getInt("train.epochs"),
                 c.getInt("train.batch-size"), c.getLong("train.seed")));
     }
-
 
     private int bindLogEvery() { return intAtLeast("train.log-every", 1); }
 

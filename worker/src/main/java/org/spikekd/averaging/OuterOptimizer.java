@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Locale;
 import org.spikekd.train.ModelState;
 
 /**
@@ -45,11 +44,7 @@ public final class OuterOptimizer {
         /** Adopt the mean: plain parameter averaging. */
         NONE,
         /** Nesterov momentum on the averaged change, with an outer learning rate. */
-        NESTEROV;
-
-        public static Kind parse(String name) {
-            return valueOf(name.toUpperCase(Locale.ROOT));
-        }
+        NESTEROV
     }
 
     private static final int STATE_FORMAT = 2;

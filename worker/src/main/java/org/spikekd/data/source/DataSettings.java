@@ -22,10 +22,7 @@ public record DataSettings(String format, String path, List<String> classes, int
                            int trainLimit, int testLimit, String evalSplit, Augmentation augmentation) {
 
     public DataSettings {
-        if (!DatasetLoader.FORMATS.contains(format)) {
-            throw new IllegalArgumentException("data.format must be one of " + DatasetLoader.FORMATS + ", got '"
-                    + format + "'");
-        }
+        DatasetLoader.checkFormat(format);
         classes = List.copyOf(classes);
         Checks.atLeast("data.image-size", imageSize, 8);
         Checks.atLeast("data.train-limit", trainLimit, 0);

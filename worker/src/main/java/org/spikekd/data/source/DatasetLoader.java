@@ -42,14 +42,19 @@ public final class DatasetLoader {
      *     folder names for image folders)
      */
     public DatasetLoader(String format, String root, List<String> classes, int imageSize, boolean cifar100Fine) {
-        if (!FORMATS.contains(format)) {
-            throw new IllegalArgumentException("data.format must be one of " + FORMATS + ", got '" + format + "'");
-        }
+        checkFormat(format);
         this.format = format;
         this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
         this.classes = classes;
         this.imageSize = imageSize;
         this.cifar100Fine = cifar100Fine;
+    }
+
+    /** @throws IllegalArgumentException naming data.format unless {@code format} is one of {@link #FORMATS} */
+    public static void checkFormat(String format) {
+        if (!FORMATS.contains(format)) {
+            throw new IllegalArgumentException("data.format must be one of " + FORMATS + ", got '" + format + "'");
+        }
     }
 
     public String format() {
