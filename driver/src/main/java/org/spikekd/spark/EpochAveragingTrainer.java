@@ -13,9 +13,9 @@ import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.spikekd.averaging.OuterOptimizer;
 import org.spikekd.averaging.RunningStatistics;
-import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.cpu.ThreadBudget;
+import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.run.EpochTrainer;
 import org.spikekd.run.TrainingJob;
@@ -62,7 +62,6 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     /** Names this run's networks in the executors' {@link ExecutorModels}. */
     private final String runKey = java.util.UUID.randomUUID().toString();
     private TrainingJob job;
-    private String renderedConfig;
     /** train.*, at the learning rate of one copy among the partitions. */
     private TrainingSettings training;
     private JavaRDD<LabeledImages> partitions;
@@ -91,10 +90,9 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     public void prepare(TrainingJob job) throws IOException {
         this.job = job;
         JobSettings s = job.settings;
-        renderedConfig = job.config.render();
         int wanted = Math.min(SparkContexts.partitions(sc, s.averaging().partitions()), job.train.size());
         partitionReads = sc.sc().longAccumulator("training partitions read");
-        partitions = DatasetPartitions.cache(sc, renderedConfig, wanted, true, partitionReads);
+        partitions = DatasetPartitions.cache(sc, job.config.render(), wanted, true, partitionReads);
         // a sharded dataset has no more partitions than shards
         partitionCount = partitions.getNumPartitions();
         long start = System.nanoTime();
@@ -154,7 +152,8 @@ public final class EpochAveragingTrainer implements EpochTrainer {
             int to = every == 0 ? Integer.MAX_VALUE : from + every;
             ModelState start = ModelState.of(net);
             Broadcast<ModelState> state = sc.broadcast(start);
-            RoundTask task = new RoundTask(runKey, renderedConfig, training, state, studentArchitecture, teacher, epoch, from, to,
+            RoundTask task = new RoundTask(runKey, training, job.settings.data().augmentation(),
+                    job.settings.distillation().featureStages(), job.settings.logEvery(), state, studentArchitecture, teacher, epoch, from, to,
                     partitionCount, threadsPerTask, listener);
             sc.setJobDescription("epoch " + epoch + (rounds > 1 ? ", round " + (r + 1) + "/" + rounds : ""));
             RoundResult result = partitions.mapPartitionsWithIndex(task, true)
@@ -245,8 +244,10 @@ public final class EpochAveragingTrainer implements EpochTrainer {
     static final class RoundTask implements Function2<Integer, Iterator<LabeledImages>, Iterator<RoundResult>> {
         private static final long serialVersionUID = 1L;
         private final String runKey;
-        private final String config;
         private final TrainingSettings training;
+        private final Augmentation augmentation;
+        private final List<Integer> featureStages;
+        private final int logEvery;
         private final Broadcast<ModelState> state;
         private final Broadcast<String> architecture;
         private final Broadcast<byte[]> teacher;
@@ -257,11 +258,14 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         private final int threads;
         private final MinibatchListener listener;
 
-        RoundTask(String runKey, String config, TrainingSettings training, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
+        RoundTask(String runKey, TrainingSettings training, Augmentation augmentation, List<Integer> featureStages,
+                  int logEvery, Broadcast<ModelState> state, Broadcast<String> architecture, Broadcast<byte[]> teacher,
                   int epoch, int from, int to, int partitions, int threads, MinibatchListener listener) {
             this.runKey = runKey;
-            this.config = config;
             this.training = training;
+            this.augmentation = augmentation;
+            this.featureStages = featureStages;
+            this.logEvery = logEvery;
             this.state = state;
             this.architecture = architecture;
             this.teacher = teacher;
@@ -277,15 +281,14 @@ public final class EpochAveragingTrainer implements EpochTrainer {
         public Iterator<RoundResult> call(Integer index, Iterator<LabeledImages> data) {
             LabeledImages partition = data.next();
             ThreadBudget.use(threads);
-            JobSettings s = new JobSettings(JobConfig.parse(config, "the job configuration"));
             ComputationGraph student = ExecutorModels.borrowBuilt(runKey + "-student", architecture.value());
             ComputationGraph teacherNet = teacher == null ? null : ExecutorModels.borrowRestored(runKey + "-teacher", teacher.value());
             try {
                 state.value().applyTo(student);
-                PartitionTrainer trainer = new PartitionTrainer(training, s.data().augmentation(),
-                        new TeacherTargets(teacherNet, s.distillation().featureStages()));
+                PartitionTrainer trainer = new PartitionTrainer(training, augmentation,
+                        new TeacherTargets(teacherNet, featureStages));
                 int batches = training.minibatchesPerEpoch(partition.size());
-                Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, s.logEvery());
+                Progress progress = new Progress(System.err, partitions == 1 && System.console() != null, logEvery);
                 String label = partitions == 1 ? "" : "partition " + (index + 1) + "/" + partitions;
                 PartitionTrainer.Outcome outcome = trainer.train(student, partition, index, epoch, from, to,
                         progress, label, b -> listener.afterMinibatch(epoch, index,

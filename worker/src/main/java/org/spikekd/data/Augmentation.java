@@ -1,12 +1,15 @@
 package org.spikekd.data;
 
+import java.io.Serializable;
 import java.util.Random;
 
 /**
  * Training-time augmentation of images: a random crop after zero-padding each side by
  * {@code cropPadding} pixels (the CIFAR convention), and a random horizontal flip.
  */
-public final class Augmentation {
+public final class Augmentation implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     public static final Augmentation NONE = new Augmentation(0, false);
 
     private final int cropPadding;
