@@ -20,6 +20,9 @@ import java.util.TreeSet;
  * silently ignored setting; {@link JobSettings} checks types and ranges.
  */
 public final class JobConfig {
+    /** reference.conf: every key and its default, read once (it is immutable). */
+    private static final Config REFERENCE = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
+
     private final Config config;
     private final String origin;
 
@@ -39,7 +42,6 @@ public final class JobConfig {
      * @throws ConfigException naming the bad key
      */
     public static JobConfig load(File file, List<String> overrides) {
-        Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
         Config user = ConfigFactory.empty();
         String origin = "defaults";
         if (file != null) {
@@ -47,11 +49,11 @@ public final class JobConfig {
                 throw new ConfigException.Generic("configuration file " + file + " does not exist");
             }
             user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
-            checkKeys(user, reference, "in " + file);
+            checkKeys(user, REFERENCE, "in " + file);
             origin = file.getPath();
         }
-        user = applyOverrides(user, overrides, reference);
-        return new JobConfig(user.withFallback(reference).resolve(), origin);
+        user = applyOverrides(user, overrides, REFERENCE);
+        return new JobConfig(user.withFallback(REFERENCE).resolve(), origin);
     }
 
     /** {@code user} with "key=value" overrides applied in order, each key checked against the reference. */
@@ -78,10 +80,9 @@ public final class JobConfig {
 
     /** Parses a resolved configuration written by {@link #render()} (a run's config.conf). */
     public static JobConfig parse(String rendered, String origin) {
-        Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
         Config user = ConfigFactory.parseString(rendered);
-        checkKeys(user, reference, "in " + origin);
-        return new JobConfig(user.withFallback(reference).resolve(), origin);
+        checkKeys(user, REFERENCE, "in " + origin);
+        return new JobConfig(user.withFallback(REFERENCE).resolve(), origin);
     }
 
     private static void checkKeys(Config user, Config reference, String where) {
@@ -151,8 +152,7 @@ public final class JobConfig {
      * {@code base}) set over this configuration; an unknown key is an error naming it and {@code where}.
      */
     public JobConfig overlaid(Config overlay, String where) {
-        Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
-        checkKeys(overlay, reference, where);
+        checkKeys(overlay, REFERENCE, where);
         return new JobConfig(overlay.withFallback(config).resolve(), origin);
     }
 
@@ -162,7 +162,7 @@ public final class JobConfig {
      */
     public JobConfig withValue(String key, Object value) {
         Config one = ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value));
-        checkKeys(one, ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf"), "");
+        checkKeys(one, REFERENCE, "");
         return new JobConfig(one.withFallback(config).resolve(), origin);
     }
 
@@ -189,8 +189,7 @@ public final class JobConfig {
 
     /** A copy with more overrides applied. */
     public JobConfig with(String... overrides) {
-        Config reference = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
-        Config user = applyOverrides(ConfigFactory.empty(), List.of(overrides), reference);
+        Config user = applyOverrides(ConfigFactory.empty(), List.of(overrides), REFERENCE);
         return new JobConfig(user.withFallback(config).resolve(), origin);
     }
 }
