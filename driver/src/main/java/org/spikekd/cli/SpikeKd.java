@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spikekd", mixinStandardHelpOptions = true, version = "SpikeKD 0.1.0",
         description = "Spiking neural networks distilled from ANN teachers.",
         subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, IngestCommand.class,
-                SweepCommand.class, ConvertCommand.class, DiagnoseCommand.class, BenchCommand.class,
+                SweepCommand.class, ConvertCommand.class, ExportCommand.class, DiagnoseCommand.class, BenchCommand.class,
                 ConfigCommand.class})
 public final class SpikeKd implements Runnable {
 
