@@ -223,7 +223,7 @@ public final class JobSettings {
 
     private SpikingSettings bindSpiking() {
         SpikingLayer neuron = new SpikingLayer()
-                .setNeuron(choice("neuron.type", List.of("lif", "if")))
+                .setNeuron(choice("neuron.type", List.of("lif", "plif", "if")))
                 .setTau(doubleIn("neuron.tau", 1.0, 1e6, false))
                 .setDecayInput(c.getBoolean("neuron.decay-input"))
                 .setVThreshold(doubleIn("neuron.v-threshold", 0.0, 1e6, true))

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.config.JobSettings;
@@ -60,16 +59,29 @@ public class ExportCommandTest {
         System.clearProperty(PathChoice.Mode.PROPERTY);
     }
 
+    /** The fixtures, and any model named by -Dspikekd.nir.model=FILE (to check an export of one's own). */
+    static java.util.stream.Stream<String> models() throws URISyntaxException {
+        java.util.List<String> models = new java.util.ArrayList<>();
+        for (String f : java.util.List.of("student-kd", "student-resnet", "converted")) {
+            models.add(fixture(f).toString());
+        }
+        String own = System.getProperty("spikekd.nir.model");
+        if (own != null && !own.isBlank()) {
+            models.add(own);
+        }
+        return models.stream();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"student-kd", "student-resnet", "converted"})
-    void theNirGraphRunsInNumPyToSpikeKdsSpikesAndOutputs(String fixture) throws Exception {
-        String model = fixture(fixture).toString();
+    @org.junit.jupiter.params.provider.MethodSource("models")
+    void theNirGraphRunsInNumPyToSpikeKdsSpikesAndOutputs(String model) throws Exception {
+        String fixture = Path.of(model).getParent().getFileName().toString();
         Path nir = dir.resolve(fixture + ".nir");
         CommandLineTest.Outcome o = CommandLineTest.run("export", "--model", model, "--out", nir.toString());
         assertEquals(0, o.exitCode(), o.err());
         JsonNode written = o.lastJsonLine();
         assertEquals(Files.size(nir), written.get("bytes").asLong());
-        boolean converted = fixture.equals("converted");
+        boolean converted = !ModelFile.load(model).config.raw().getString("model.converted-from").isBlank();
         assertEquals(converted, written.get("subtractive_reset").size() > 0, written.toString());
         assertEquals(converted, o.err().contains("reset by subtraction"), o.err());
 

@@ -256,6 +256,29 @@ class EpochAveragingTrainerTest {
                 "a mean missing a partition is distinguishable: " + worst(lostOne.parameters, ModelState.of(distributed).parameters));
     }
 
+    /** A PLIF student: each layer's learned leak is one more parameter, averaged like the weights. */
+    @Test
+    void aPlifStudentsLearnedLeaksAreAveragedLikeAnyParameter() throws Exception {
+        TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3", "neuron.type=plif",
+                "neuron.decay-input=true"));
+        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        List<String> leaks = start.paramTable().keySet().stream().filter(k -> k.endsWith("_w")).toList();
+        assertEquals(List.of("stage1_w", "stage2_w", "fc1.act_w"), leaks);
+        ModelState expected = localMean(job, start, 3, 1, 0, Integer.MAX_VALUE);
+        ComputationGraph distributed = copyOf(start);
+        try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
+            trainer.prepare(job);
+            trainer.trainEpoch(distributed, 1);
+        }
+        assertSameState(expected, distributed);
+        for (String w : leaks) {
+            double before = start.getParam(w).getDouble(0);
+            double after = distributed.getParam(w).getDouble(0);
+            // one short epoch of SGD at 0.02 moves w by about 1e-5: enough to tell it trained
+            assertTrue(Math.abs(after - before) > 1e-6, w + " learned: " + before + " -> " + after);
+        }
+    }
+
     @Test
     void anOuterStepOfLearningRateOneWithoutMomentumIsPlainAveraging() throws Exception {
         ThreePartitions three = ThreePartitions.make();

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.spikekd.distill.DistillationLoss;
 import org.spikekd.distill.FeatureDistillationLoss;
 import org.spikekd.encoding.DirectEncodingLayer;
@@ -23,6 +24,7 @@ import org.spikekd.layer.ChannelsLastLayer;
 import org.spikekd.layer.Convolution;
 import org.spikekd.layer.FullyConnected;
 import org.spikekd.layer.Relu;
+import org.spikekd.neuron.SpikingLayer;
 import org.spikekd.timefold.TimeAverageLayer;
 
 /**
@@ -54,15 +56,18 @@ public final class NetworkBuilder {
     private final GraphBuilder graph;
     private final NetworkRole role;
     private final SpikingSettings spiking;
+    /** The network's updater, which PLIF layers are given for their parameter (see SpikingLayer). */
+    private final IUpdater updater;
     private final List<String> stages = new ArrayList<>();
     private int unnamed;
     /** Direct encoding not yet inserted: the layers so far see each image once. */
     private boolean directEncodingPending;
 
-    NetworkBuilder(GraphBuilder graph, NetworkRole role, SpikingSettings spiking) {
+    NetworkBuilder(GraphBuilder graph, NetworkRole role, SpikingSettings spiking, IUpdater updater) {
         this.graph = graph;
         this.role = role;
         this.spiking = spiking;
+        this.updater = updater;
     }
 
     public NetworkRole role() {
@@ -123,7 +128,11 @@ public final class NetworkBuilder {
     /** ReLU for a teacher, spiking neurons for a student. */
     public String activation(String name, String from) {
         if (role == NetworkRole.STUDENT) {
-            graph.addLayer(name, spiking.neuronLayer(name), timeFolded(from));
+            SpikingLayer neurons = spiking.neuronLayer(name);
+            if (neurons.isParametric()) {
+                neurons.setUpdater(updater.clone());
+            }
+            graph.addLayer(name, neurons, timeFolded(from));
         } else {
             graph.addLayer(name, new Relu(), from);
         }

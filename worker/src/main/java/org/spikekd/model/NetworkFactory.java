@@ -117,7 +117,7 @@ public final class NetworkFactory {
             base.weightDecay(weightDecay, true);
         }
         GraphBuilder graph = base.graphBuilder();
-        NetworkBuilder b = new NetworkBuilder(graph, role, spiking);
+        NetworkBuilder b = new NetworkBuilder(graph, role, spiking, updater);
         String body = architecture.build(b, b.input(mean, std, channelsLast));
         b.output(body, numClasses, loss);
         List<String> outputs = new ArrayList<>(List.of(NetworkBuilder.OUTPUT));

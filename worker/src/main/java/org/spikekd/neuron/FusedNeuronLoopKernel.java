@@ -90,6 +90,17 @@ final class FusedNeuronLoopKernel {
                 h.blend(h.mul(keep).add(resetShift), fired).intoArray(membrane, i);
             }
         }
+
+        /** The membrane after a step's reset, from its charged membrane {@code charged} and spikes {@code spikes}. */
+        void reset(float[] charged, float[] spikes, float[] membrane, int n) {
+            float keep = hard ? 0f : 1f;
+            float resetShift = hard ? rest : -threshold;
+            for (int i = 0; i < n; i += SPECIES.length()) {
+                FloatVector h = FloatVector.fromArray(SPECIES, charged, i);
+                VectorMask<Float> fired = FloatVector.fromArray(SPECIES, spikes, i).compare(VectorOperators.NE, 0f);
+                h.blend(h.mul(keep).add(resetShift), fired).intoArray(membrane, i);
+            }
+        }
     }
 
     /** @return the number of spikes (counted here, where they are made, rather than summed again) */
@@ -137,35 +148,90 @@ final class FusedNeuronLoopKernel {
         return ones;
     }
 
-    static void backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray current, INDArray initial,
-                         INDArray currentGradient) {
+    /** @return dL/dk of the neuron's learned leak, 0 for a neuron without one */
+    static double backward(SpikingNeuron neuron, INDArray spikeGradient, INDArray current, INDArray initial,
+                           INDArray currentGradient) {
         int steps = (int) spikeGradient.size(0);
         int perStep = (int) spikeGradient.size(1);
         Dynamics dynamics = new Dynamics(neuron);
         BackwardStep backward = new BackwardStep(dynamics, !neuron.detachReset(), neuron.surrogate().kernel());
+        SpikingNeuron.LeakDerivatives leak = neuron.leakDerivatives();
+        LeakGradient leakGradient = leak == null ? null : new LeakGradient(leak);
+        // one sum per block, added in block order at the end: the same total whatever thread ran which block
+        double[] leakSums = new double[(perStep + BLOCK - 1) / BLOCK];
         Buffer in = new Buffer(current);
         Buffer start = initial == null ? null : new Buffer(initial);
         Buffer gs = new Buffer(spikeGradient);
         Buffer gi = new Buffer(currentGradient);
-        forEachBlock(perStep, 2 * steps + 4, (from, length, scratch) -> {
+        int leakArrays = leak == null ? 0 : 3;
+        forEachBlock(perStep, 2 * steps + 4 + leakArrays, (from, length, scratch) -> {
             int n = padded(length);
             float[] gradV = scratch[0]; // dL/dv[t] from step t+1; first the membrane of the replayed forward
             float[] g = scratch[1];
             float[] x = scratch[2];
             float[] slopes = scratch[3];
+            float[] dh = leak == null ? null : scratch[2 * steps + 4]; // dL/dh[t]
+            float[] before = leak == null ? null : scratch[2 * steps + 5]; // v[t-1]
+            float[] initialMembrane = leak == null ? null : scratch[2 * steps + 6];
             // the forward steps again: h[t] and s[t] for the block, into scratch[4 + 2t] and [5 + 2t]
             dynamics.begin(start, from, length, gradV);
+            if (leak != null) {
+                System.arraycopy(gradV, 0, initialMembrane, 0, n);
+            }
             for (int t = 0; t < steps; t++) {
                 in.get(t * perStep + from, x, length);
                 dynamics.step(x, gradV, scratch[4 + 2 * t], scratch[5 + 2 * t], n);
             }
+            double leakSum = 0.0;
             for (int t = steps - 1; t >= 0; t--) {
                 int at = t * perStep + from;
                 gs.get(at, g, length);
-                backward.run(scratch[4 + 2 * t], scratch[5 + 2 * t], g, gradV, slopes, t == steps - 1, n);
+                backward.run(scratch[4 + 2 * t], scratch[5 + 2 * t], g, gradV, slopes, t == steps - 1, dh, n);
                 gi.put(at, g, length);
+                if (leak != null) {
+                    if (t > 0) {
+                        dynamics.reset(scratch[2 + 2 * t], scratch[3 + 2 * t], before, n);
+                    }
+                    in.get(at, x, length);
+                    leakSum += leakGradient.sum(dh, t > 0 ? before : initialMembrane, x, length);
+                }
             }
+            leakSums[from / BLOCK] = leakSum;
         });
+        double total = 0.0;
+        for (double blockSum : leakSums) {
+            total += blockSum;
+        }
+        return total;
+    }
+
+    /** dL/dk of a learned leak over a block: sum of dL/dh[t] (d decay/dk v[t-1] + d gain/dk I[t] + d drive/dk). */
+    private static final class LeakGradient {
+        private final float dDecay;
+        private final float dGain;
+        private final float dDrive;
+
+        LeakGradient(SpikingNeuron.LeakDerivatives leak) {
+            this.dDecay = (float) leak.decay();
+            this.dGain = (float) leak.gain();
+            this.dDrive = (float) leak.drive();
+        }
+
+        double sum(float[] dh, float[] before, float[] current, int length) {
+            FloatVector sum = FloatVector.zero(SPECIES);
+            int bound = SPECIES.loopBound(length);
+            int i = 0;
+            for (; i < bound; i += SPECIES.length()) {
+                FloatVector dhdk = FloatVector.fromArray(SPECIES, before, i).mul(dDecay)
+                        .add(FloatVector.fromArray(SPECIES, current, i).mul(dGain)).add(dDrive);
+                sum = sum.add(FloatVector.fromArray(SPECIES, dh, i).mul(dhdk));
+            }
+            double total = sum.reduceLanes(VectorOperators.ADD);
+            for (; i < length; i++) {
+                total += dh[i] * (before[i] * dDecay + current[i] * dGain + dDrive);
+            }
+            return total;
+        }
     }
 
     /*
@@ -201,29 +267,33 @@ final class FusedNeuronLoopKernel {
          * @param s the spikes of this step
          * @param g dL/ds[t] in, dL/dI[t] out
          * @param gradV dL/dv[t] from step t+1 in (unless {@code last}), dL/dv[t-1] out
+         * @param dh dL/dh[t] out, or null: not needed (a neuron without a learned leak)
          */
-        void run(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, boolean last, int n) {
+        void run(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, boolean last, float[] dh, int n) {
             slope.derivative(h, threshold, slopes, n);
             if (last) {
-                firstStep(g, gradV, slopes, n);
+                firstStep(g, gradV, slopes, dh, n);
             } else if (hard) {
-                hardReset(h, s, g, gradV, slopes, n);
+                hardReset(h, s, g, gradV, slopes, dh, n);
             } else {
-                softReset(g, gradV, slopes, n);
+                softReset(g, gradV, slopes, dh, n);
             }
         }
 
         /** The last step: nothing flows back from a later one. */
-        private void firstStep(float[] g, float[] gradV, float[] slopes, int n) {
+        private void firstStep(float[] g, float[] gradV, float[] slopes, float[] dh, int n) {
             for (int i = 0; i < n; i += SPECIES.length()) {
                 FloatVector d = FloatVector.fromArray(SPECIES, g, i).mul(FloatVector.fromArray(SPECIES, slopes, i));
+                if (dh != null) {
+                    d.intoArray(dh, i);
+                }
                 // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
                 d.mul(decay).intoArray(gradV, i);
                 d.mul(gain).intoArray(g, i);
             }
         }
 
-        private void hardReset(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, int n) {
+        private void hardReset(float[] h, float[] s, float[] g, float[] gradV, float[] slopes, float[] dh, int n) {
             float spikePath = throughSpike ? 1f : 0f;
             for (int i = 0; i < n; i += SPECIES.length()) {
                 FloatVector hv = FloatVector.fromArray(SPECIES, h, i);
@@ -234,13 +304,16 @@ final class FusedNeuronLoopKernel {
                 d = d.mul(FloatVector.fromArray(SPECIES, slopes, i));
                 // directly through the reset: dv/dh = 1 - s
                 d = d.add(gv).sub(FloatVector.fromArray(SPECIES, s, i).mul(gv));
+                if (dh != null) {
+                    d.intoArray(dh, i);
+                }
                 // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
                 d.mul(decay).intoArray(gradV, i);
                 d.mul(gain).intoArray(g, i);
             }
         }
 
-        private void softReset(float[] g, float[] gradV, float[] slopes, int n) {
+        private void softReset(float[] g, float[] gradV, float[] slopes, float[] dh, int n) {
             float spikePath = throughSpike ? threshold : 0f;
             for (int i = 0; i < n; i += SPECIES.length()) {
                 FloatVector gv = FloatVector.fromArray(SPECIES, gradV, i);
@@ -249,6 +322,9 @@ final class FusedNeuronLoopKernel {
                 d = d.sub(gv.mul(spikePath));
                 // directly through the reset: dv/dh = 1
                 d = d.mul(FloatVector.fromArray(SPECIES, slopes, i)).add(gv);
+                if (dh != null) {
+                    d.intoArray(dh, i);
+                }
                 // dL/dv[t-1] = decay dL/dh[t]; dL/dI[t] = gain dL/dh[t]
                 d.mul(decay).intoArray(gradV, i);
                 d.mul(gain).intoArray(g, i);

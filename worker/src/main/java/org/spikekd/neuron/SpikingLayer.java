@@ -1,9 +1,13 @@
 package org.spikekd.neuron;
 
 import java.util.Objects;
+import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.params.EmptyParamInitializer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.spikekd.layer.NoParamLayerConf;
 import org.spikekd.layer.NoParamLayerImpl;
 import org.spikekd.surrogate.Surrogates;
@@ -13,9 +17,14 @@ import org.spikekd.timefold.TimeStepped;
  * DL4J layer configuration of a population of spiking neurons: the activation of a spiking network.
  * Takes time-folded input currents [T*N, ...] (typically batch-normalized convolution outputs) and
  * gives spikes of the same shape. The field names are part of the saved-model format.
+ *
+ * <p>A parametric LIF layer ({@code neuron = "plif"}) has one parameter, "w" (its leak is
+ * sigmoid(w); {@code tau} is then the initial time constant), trained with the {@link #getUpdater
+ * updater} the network gives it: DL4J hands its global updater only to its own layers with
+ * weights, so the network builder sets it here.
  */
 public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
-    /** "lif" or "if". */
+    /** "lif", "plif" or "if". */
     private String neuron = "lif";
     private double tau = 2.0;
     private boolean decayInput = false;
@@ -34,11 +43,19 @@ public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
      */
     @JsonIgnore
     private boolean smoothForward = false;
+    /** The updater of a PLIF layer's parameter; null (and not written) for the others. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private IUpdater updater;
 
     public SpikingLayer() {}
 
-    /** Builds the neuron this configuration describes, checking every setting. */
+    /** Builds the neuron this configuration describes, checking every setting; a PLIF at its initial tau. */
     public SpikingNeuron createNeuron() {
+        return createNeuron(neuron.equals("plif") ? ParametricLifNeuron.parameterFor(tau) : Double.NaN);
+    }
+
+    /** Builds the neuron, a PLIF with the learned parameter {@code w} (ignored by the others). */
+    public SpikingNeuron createNeuron(double w) {
         SpikingNeuron.Reset resetMode;
         switch (reset) {
             case "hard": resetMode = SpikingNeuron.Reset.HARD; break;
@@ -50,12 +67,46 @@ public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
             case "lif":
                 return new LifNeuron(tau, decayInput, vThreshold, resetMode, vReset, detachReset,
                         surrogateFunction, smoothForward);
+            case "plif":
+                return new ParametricLifNeuron(w, decayInput, vThreshold, resetMode, vReset, detachReset,
+                        surrogateFunction, smoothForward);
             case "if":
                 return new IfNeuron(vThreshold, resetMode, vReset, detachReset, surrogateFunction,
                         smoothForward);
             default:
-                throw new IllegalArgumentException("neuron type must be 'lif' or 'if', got '" + neuron + "'");
+                throw new IllegalArgumentException("neuron type must be 'lif', 'plif' or 'if', got '" + neuron + "'");
         }
+    }
+
+    /** Whether the layer learns its leak (PLIF), and so has a parameter. */
+    @JsonIgnore
+    public boolean isParametric() {
+        return neuron.equals("plif");
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return isParametric() ? LeakParameter.INSTANCE : EmptyParamInitializer.getInstance();
+    }
+
+    @Override
+    public boolean isPretrainParam(String paramName) {
+        return false;
+    }
+
+    /** No weight decay on a PLIF layer's parameter (it is neither a weight nor a bias). */
+    @Override
+    public java.util.List<org.nd4j.linalg.learning.regularization.Regularization> getRegularizationByParam(String p) {
+        return java.util.List.of();
+    }
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        if (updater == null) {
+            throw new IllegalStateException("PLIF layer " + getLayerName() + " has no updater for its parameter "
+                    + paramName + " (SpikingLayer.setUpdater)");
+        }
+        return updater;
     }
 
     @Override
@@ -81,6 +132,8 @@ public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
     public SpikingLayer setSurrogate(String surrogate) { this.surrogate = surrogate; return this; }
     public double getSurrogateAlpha() { return surrogateAlpha; }
     public SpikingLayer setSurrogateAlpha(double alpha) { this.surrogateAlpha = alpha; return this; }
+    public IUpdater getUpdater() { return updater; }
+    public SpikingLayer setUpdater(IUpdater updater) { this.updater = updater; return this; }
     public int getTimeSteps() { return timeSteps; }
     public SpikingLayer setTimeSteps(int timeSteps) { this.timeSteps = timeSteps; return this; }
 
@@ -93,7 +146,9 @@ public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
 
     @Override
     public SpikingLayer clone() {
-        return (SpikingLayer) super.clone();
+        SpikingLayer copy = (SpikingLayer) super.clone();
+        copy.updater = updater == null ? null : updater.clone();
+        return copy;
     }
 
     public SpikingLayer name(String name) {
@@ -112,12 +167,12 @@ public class SpikingLayer extends NoParamLayerConf implements TimeStepped {
                 && Double.compare(surrogateAlpha, that.surrogateAlpha) == 0
                 && timeSteps == that.timeSteps && smoothForward == that.smoothForward
                 && neuron.equals(that.neuron) && surrogate.equals(that.surrogate)
-                && Objects.equals(layerName, that.layerName);
+                && Objects.equals(updater, that.updater) && Objects.equals(layerName, that.layerName);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(neuron, tau, decayInput, vThreshold, reset, vReset, detachReset,
-                surrogate, surrogateAlpha, timeSteps, smoothForward, layerName);
+                surrogate, surrogateAlpha, timeSteps, smoothForward, updater, layerName);
     }
 }

@@ -1,13 +1,26 @@
 package org.spikekd.neuron;
 
+import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.layer.NoParamLayerImpl;
 
-/** Runs a {@link SpikingLayer}: the neurons over T steps forward, through time backward. */
+/**
+ * Runs a {@link SpikingLayer}: the neurons over T steps forward, through time backward. A PLIF
+ * layer also holds its parameter w (a view of the network's flat parameters, as DL4J's layers
+ * hold theirs) and writes dL/dw into its view of the network's gradient.
+ */
 public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements SpikeSource {
     private transient SpikingNeuron neuron;
+    /** A PLIF layer's parameter w, [1, 1], and its gradient; null for the other neurons. */
+    private INDArray leakParameter;
+    private INDArray leakGradient;
+    private Gradient lastGradient;
     private transient SpikingNeuron.Trace trace;
     private long[] traceShape;
     private final FiringRateMeter firingRate = new FiringRateMeter();
@@ -23,7 +36,10 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements 
     }
 
     private SpikingNeuron neuron() {
-        if (neuron == null) {
+        if (leakParameter != null) {
+            // the parameter changes with every update, so the neuron is made from its current value
+            neuron = layerConf().createNeuron(leakParameter.getDouble(0));
+        } else if (neuron == null) {
             neuron = layerConf().createNeuron();
         }
         return neuron;
@@ -65,9 +81,106 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements 
             throw new IllegalStateException("backward pass of spiking layer " + layerId()
                     + " without a training forward pass");
         }
-        INDArray grad = neuron().backward(spikeGradient, trace, layerConf().getTimeSteps());
+        // the neuron of the forward pass: the parameter may not change in between, but do not rely on it
+        SpikingNeuron ran = neuron;
+        SpikingNeuron.Gradients grads = ran.gradients(spikeGradient, trace, layerConf().getTimeSteps());
+        if (leakGradient != null) {
+            leakGradient.assign(grads.leak() * ((ParametricLifNeuron) ran).leakSlope()); // dL/dw = dL/dk dk/dw
+        }
         trace = null;
-        return grad.reshape(traceShape);
+        return grads.current().reshape(traceShape);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        Pair<Gradient, INDArray> result = super.backpropGradient(epsilon, workspaceMgr);
+        if (leakGradient != null) {
+            result.getFirst().gradientForVariable().put(LeakParameter.KEY, leakGradient);
+        }
+        lastGradient = result.getFirst();
+        return result;
+    }
+
+    /* A PLIF layer's parameter, as DL4J's layers with parameters keep theirs. */
+
+    @Override
+    public long numParams() {
+        return layerConf() != null && layerConf().isParametric() ? 1 : 0;
+    }
+
+    @Override
+    public INDArray params() {
+        return leakParameter;
+    }
+
+    @Override
+    public void setParamsViewArray(INDArray params) {
+        if (params != null && params.length() > 0) {
+            leakParameter = params.reshape(1, 1);
+        }
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray gradients) {
+        if (gradients != null && gradients.length() > 0) {
+            leakGradient = gradients.reshape(1, 1);
+        }
+    }
+
+    @Override
+    public INDArray getGradientsViewArray() {
+        return leakGradient;
+    }
+
+    @Override
+    public void setParamTable(Map<String, INDArray> table) {
+        if (!table.isEmpty()) {
+            leakParameter = table.get(LeakParameter.KEY);
+        }
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable() {
+        return leakParameter == null ? Map.of() : Map.of(LeakParameter.KEY, leakParameter);
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+        return paramTable();
+    }
+
+    @Override
+    public INDArray getParam(String param) {
+        return paramTable().get(param);
+    }
+
+    @Override
+    public void setParam(String key, INDArray value) {
+        if (leakParameter == null || !key.equals(LeakParameter.KEY)) {
+            throw new IllegalArgumentException("spiking layer " + layerId() + " has no parameter " + key);
+        }
+        leakParameter.assign(value.reshape(1, 1));
+    }
+
+    @Override
+    public void setParams(INDArray params) {
+        if (leakParameter != null) {
+            leakParameter.assign(params.reshape(1, 1));
+        }
+    }
+
+    @Override
+    public Gradient gradient() {
+        return lastGradient != null ? lastGradient : new DefaultGradient();
+    }
+
+    /** The time constant this layer runs with: a PLIF layer's learned one, otherwise its setting (IF: infinite). */
+    public double timeConstant() {
+        SpikingNeuron n = neuron();
+        if (n instanceof ParametricLifNeuron plif) {
+            return plif.tau();
+        }
+        return n instanceof LifNeuron lif ? lif.tau() : Double.POSITIVE_INFINITY;
     }
 
     /** Spikes per neuron per time step since the meter was last reset. */

@@ -65,6 +65,21 @@ public abstract class SpikingNeuron {
     /** The constant term of the charge (the leak towards v_reset). */
     protected abstract double drive();
 
+    /**
+     * For a neuron with a learned leak k (the parametric LIF): d decay/dk, d gain/dk and
+     * d drive/dk, so that dL/dk = sum over steps and neurons of dL/dh[t] (d decay/dk v[t-1] +
+     * d gain/dk I[t] + d drive/dk); null for a neuron without one.
+     */
+    protected LeakDerivatives leakDerivatives() {
+        return null;
+    }
+
+    /** How the charge's three coefficients move with a learned leak k. */
+    public record LeakDerivatives(double decay, double gain, double drive) {}
+
+    /** The gradients of a backward pass: dL/dI for every step, and dL/dk of a learned leak (0 without one). */
+    public record Gradients(INDArray current, double leak) {}
+
     /** What the backward pass needs of a forward pass: the membrane before firing, or how to recompute it. */
     public static final class Trace {
         /**
@@ -158,21 +173,28 @@ public abstract class SpikingNeuron {
      * @return dL/dI for every step, shaped as {@code spikeGradient}
      */
     public INDArray backward(INDArray spikeGradient, Trace trace, int timeSteps) {
+        return backward(spikeGradient, trace, timeSteps, true).current();
+    }
+
+    /** Backpropagation through time, with the gradient of a learned leak ({@link #leakDerivatives}). */
+    public Gradients gradients(INDArray spikeGradient, Trace trace, int timeSteps) {
         return backward(spikeGradient, trace, timeSteps, true);
     }
 
     /** @param fusedIfAvailable whether {@link FusedNeuronLoop} may run this (tests compare both ways) */
-    INDArray backward(INDArray spikeGradient, Trace trace, int timeSteps, boolean fusedIfAvailable) {
+    Gradients backward(INDArray spikeGradient, Trace trace, int timeSteps, boolean fusedIfAvailable) {
         INDArray gradS = asSteps(spikeGradient, timeSteps);
         INDArray gradI = Nd4j.createUninitialized(gradS.dataType(), gradS.shape());
+        LeakDerivatives leak = leakDerivatives();
         if (fusedIfAvailable
                 && FusedNeuronLoop.applies(this, smoothForward, gradS, trace.current, trace.start, gradI)) {
-            FusedNeuronLoopKernel.backward(this, gradS, trace.current, trace.start, gradI);
-            return gradI.reshape(spikeGradient.shape());
+            double leakGradient = FusedNeuronLoopKernel.backward(this, gradS, trace.current, trace.start, gradI);
+            return new Gradients(gradI.reshape(spikeGradient.shape()), leakGradient);
         }
         if (trace.charged == null) { // a fused forward pass; the ND4J operations need h
             trace = forward(trace.current, timeSteps, trace.start, false);
         }
+        double leakGradient = 0.0;
         INDArray gradV = null; // dL/dv[t] flowing back from step t+1
         INDArray scratch = null;
         for (int t = timeSteps - 1; t >= 0; t--) {
@@ -205,12 +227,29 @@ public abstract class SpikingNeuron {
                 gradV = Nd4j.createUninitialized(g.dataType(), g.shape());
                 scratch = Nd4j.createUninitialized(g.dataType(), g.shape());
             }
+            if (leak != null) { // g is dL/dh[t] here
+                INDArray before = membraneBefore(trace, t);
+                INDArray dh = before.mul(leak.decay()).addi(trace.current.getRow(t, true).mul(leak.gain()))
+                        .addi(leak.drive());
+                leakGradient += g.mul(dh).sumNumber().doubleValue();
+            }
             g.mul(decay(), gradV); // for step t-1; the old gradV is no longer needed
             if (gain() != 1.0) {
                 g.muli(gain());
             }
         }
-        return gradI.reshape(spikeGradient.shape());
+        return new Gradients(gradI.reshape(spikeGradient.shape()), leakGradient);
+    }
+
+    /** v[t-1], the membrane step t charged from: the run's start, or step t-1's membrane after its reset. */
+    private INDArray membraneBefore(Trace trace, int t) {
+        if (t == 0) {
+            return trace.start != null ? trace.start
+                    : Nd4j.valueArrayOf(new long[] {1, trace.spikes.size(1)}, vReset, trace.spikes.dataType());
+        }
+        INDArray v = Nd4j.createUninitialized(trace.spikes.dataType(), 1, trace.spikes.size(1));
+        resetAfter(trace.charged.getRow(t - 1, true), trace.spikes.getRow(t - 1, true), v);
+        return v;
     }
 
     /** h = gain I + decay v + drive, written into {@code into}. */

@@ -10,7 +10,7 @@ import org.spikekd.neuron.SpikingLayer;
  * {@code v + (v_leak - v) / tau + r I / tau}. SpikeKD's LIF charges {@code h = v + (v_reset - v) /
  * tau + I / tau} with input decay ({@code decay-input = true}) and {@code h = v + (v_reset - v) /
  * tau + I} without, so: NIR tau = tau, v_leak = v_reset, r = 1 with input decay and r = tau
- * without. NIR's IF is {@code dv/dt = r I}: r = 1. Thresholds and reset potentials carry over.
+ * without. A PLIF layer exports as a LIF with the time constant it learned, 1/sigmoid(w). NIR's IF is {@code dv/dt = r I}: r = 1. Thresholds and reset potentials carry over.
  *
  * <p>NIR resets to v_reset. A soft reset (reset by subtraction, {@code v = h - v_threshold}: the
  * converted SNNs' neurons) has no NIR field; such a node carries metadata {@code reset =
@@ -20,13 +20,14 @@ import org.spikekd.neuron.SpikingLayer;
 final class NeuronParameters {
     private NeuronParameters() {}
 
-    static NirNode node(SpikingLayer neuron, long[] shape) {
+    /** @param tau the time constant the layer runs with: its setting, or a PLIF layer's learned one */
+    static NirNode node(SpikingLayer neuron, long[] shape, double tau) {
         boolean soft = neuron.getReset().equals("soft");
         double vReset = soft ? 0.0 : neuron.getVReset();
         NirNode node;
         switch (neuron.getNeuron()) {
-            case "lif": {
-                double tau = neuron.getTau();
+            case "lif":
+            case "plif": { // a PLIF layer is a LIF with its learned tau
                 node = new NirNode("LIF").field("tau", NirNode.Tensor.filled(tau, shape))
                         .field("r", NirNode.Tensor.filled(neuron.isDecayInput() ? 1.0 : tau, shape))
                         .field("v_leak", NirNode.Tensor.filled(vReset, shape));

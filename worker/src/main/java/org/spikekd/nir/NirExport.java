@@ -37,6 +37,7 @@ import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
 import org.spikekd.model.TimeSteps;
 import org.spikekd.neuron.SpikingLayer;
+import org.spikekd.neuron.SpikingLayerImpl;
 import org.spikekd.timefold.TimeAverageLayer;
 
 /**
@@ -49,7 +50,7 @@ import org.spikekd.timefold.TimeAverageLayer;
  *   <li>convolution followed by batch norm: one {@code Conv2d}, the batch norm (inference mode)
  *       folded into its weights and a bias; dense layers: {@code Affine}, preceded by a
  *       {@code Flatten} where images become vectors;
- *   <li>spiking neurons: {@code LIF} or {@code IF} (see {@link NeuronParameters} for the mapping of
+ *   <li>spiking neurons: {@code LIF} (PLIF: with its learned tau) or {@code IF} (see {@link NeuronParameters} for the mapping of
  *       the discrete-time neuron to NIR's continuous-time one);
  *   <li>average pooling, global average pooling: {@code AvgPool2d} (and {@code Flatten});
  *   <li>a residual sum: two edges into the node after it (NIR sums a node's inputs);
@@ -157,7 +158,8 @@ public final class NirExport {
             }
             add(v, affine(net.getLayer(v), before), from);
         } else if (layer instanceof SpikingLayer neuron) {
-            add(v, NeuronParameters.node(neuron, shape(before)), sources);
+            double tau = ((SpikingLayerImpl) net.getLayer(v)).timeConstant();
+            add(v, NeuronParameters.node(neuron, shape(before), tau), sources);
         } else if (layer instanceof SubsamplingLayer pool) {
             add(v, avgPool(v, pool, before), sources);
         } else if (layer instanceof GlobalPoolingLayer pool) {

@@ -2,14 +2,17 @@ package org.spikekd.train;
 
 import java.io.Serializable;
 import java.util.function.IntConsumer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.spikekd.cpu.ProcessCpuTime;
 import org.spikekd.data.Augmentation;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.encoding.SpikeRandom;
+import org.spikekd.neuron.SpikingLayer;
 
 /**
  * Trains one copy of a network on one partition of the training data: the executor's half of
@@ -84,7 +87,7 @@ public final class PartitionTrainer {
                 TeacherPrefetch.Pending nextLabels = next == null ? null : teacher.start(next.features, next.labels);
                 double rate = schedule.at((long) (epoch - 1) * batches + b);
                 if (rate != currentRate) {
-                    net.setLearningRate(rate);
+                    setLearningRate(net, rate);
                     currentRate = rate;
                 }
                 net.fit(new MultiDataSet(new INDArray[] {batch.features}, labels.get()));
@@ -114,5 +117,33 @@ public final class PartitionTrainer {
     /** The seed of one epoch's pass over one partition. */
     static long shuffleSeed(long seed, int epoch, int partitionIndex) {
         return seed * 1_000_003L + epoch + 7_919L * partitionIndex;
+    }
+
+    /**
+     * The learning rate of every parameter, set on the updater settings the network's optimizer
+     * reads at each step (DL4J's updater blocks hold the layers' own IUpdater objects).
+     *
+     * <p>Not DL4J's {@code setLearningRate}: that changes only its own layers with weights, one at a
+     * time, rebuilding the optimizer's state after each; with a PLIF layer's parameter among them
+     * (see SpikingLayer), the rebuild between a changed and an unchanged layer fails (a
+     * NullPointerException in NetworkUtils.rebuildUpdaterStateArray). All rates change together
+     * here, so the optimizer's blocks, and the layout of its state, stay as they were.
+     */
+    static void setLearningRate(ComputationGraph net, double rate) {
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+            if (conf instanceof BaseLayer weights) {
+                setRate(weights.getIUpdater(), rate);
+                setRate(weights.getBiasUpdater(), rate);
+            } else if (conf instanceof SpikingLayer neurons && neurons.isParametric()) {
+                setRate(neurons.getUpdater(), rate);
+            }
+        }
+    }
+
+    private static void setRate(IUpdater updater, double rate) {
+        if (updater != null && updater.hasLearningRate()) {
+            updater.setLrAndSchedule(rate, null);
+        }
     }
 }

@@ -89,6 +89,22 @@ class StudentGraphGradientCheckTest {
         assertTrue(check(net, input, labels(net, 3, 5, teacherFeatures)));
     }
 
+    /** PLIF: the learned leak's parameter in every spiking layer is checked like any weight. */
+    @ParameterizedTest(name = "decay-input={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void vggStudentWithParametricLif(boolean decayInput) {
+        SpikingLayer neuron = new SpikingLayer().setNeuron("plif").setTau(3.0).setDecayInput(decayInput)
+                .setSurrogate("sigmoid").setSurrogateAlpha(2.0).setVThreshold(0.5).setVReset(-0.1)
+                .setSmoothForward(true);
+        ComputationGraph net = new NetworkFactory(
+                new VggArchitecture(List.of(List.of(3), List.of(4)), "avg", List.of(5)), NetworkRole.STUDENT)
+                .input(1, 6, 6).classes(3).spiking(new SpikingSettings(Encoding.DIRECT, 3, neuron))
+                .loss(new DistillationLoss(2.0, 0.6)).updater(new NoOp(), 0).seed(13).dataType(DataType.DOUBLE).build();
+        assertEquals(3, net.paramTable().keySet().stream().filter(k -> k.endsWith("_w")).count(), net.paramTable().keySet().toString());
+        Nd4j.getRandom().setSeed(8);
+        assertTrue(check(net, Nd4j.rand(DataType.DOUBLE, N, 1, 6, 6), labels(net, 3, 9)));
+    }
+
     @Test
     void resnet18StudentWithResiduals() {
         ComputationGraph net = new NetworkFactory(new ResNetArchitecture(18, 2, "small"), NetworkRole.STUDENT)

@@ -48,6 +48,13 @@ class FusedNeuronLoopTest {
                 SpikingNeuron.Reset.HARD, -0.3, false, Surrogates.byName("sigmoid", 2.5), false)));
         all.add(Arguments.of("LIF, soft reset, input decay", new LifNeuron(1.5, true, 1.2,
                 SpikingNeuron.Reset.SOFT, 0.0, false, Surrogates.byName("arctan", 2.0), false)));
+        // PLIF: the learned leak's gradient, summed over blocks, steps and neurons
+        all.add(Arguments.of("PLIF, input decay, hard reset to -0.2", new ParametricLifNeuron(0.3, true, 0.8,
+                SpikingNeuron.Reset.HARD, -0.2, false, Surrogates.byName("sigmoid", 2.5), false)));
+        all.add(Arguments.of("PLIF, soft reset", new ParametricLifNeuron(-0.5, false, 1.0,
+                SpikingNeuron.Reset.SOFT, 0.0, false, Surrogates.byName("arctan", 2.0), false)));
+        all.add(Arguments.of("PLIF, detached hard reset", new ParametricLifNeuron(1.0, true, 0.7,
+                SpikingNeuron.Reset.HARD, 0.0, true, Surrogates.byName("fast-sigmoid", 3.0), false)));
         all.add(Arguments.of("IF, hard reset to 0.2", new IfNeuron(1.0, SpikingNeuron.Reset.HARD, 0.2, false,
                 Surrogates.byName("triangle", 1.0), false)));
         return all.stream();
@@ -75,12 +82,17 @@ class FusedNeuronLoopTest {
                     name + ": the spikes the kernel counted, blocks and tails included");
             assertEquals(-1, ops.spikeCount, name + ": the ND4J loop does not count");
 
-            INDArray expected = neuron.backward(spikeGradient, ops, STEPS, false);
-            INDArray actual = neuron.backward(spikeGradient, fused, STEPS, true);
+            SpikingNeuron.Gradients byOps = neuron.backward(spikeGradient, ops, STEPS, false);
+            SpikingNeuron.Gradients byKernel = neuron.backward(spikeGradient, fused, STEPS, true);
+            INDArray expected = byOps.current();
+            INDArray actual = byKernel.current();
             assertArrayEquals(current.shape(), actual.shape());
             assertClose(expected, actual, name + ": dL/dI");
+            // a sum of ~40,000 float products added in another order
+            assertEquals(byOps.leak(), byKernel.leak(), 1e-4 * Math.max(1.0, Math.abs(byOps.leak())), name + ": dL/dk");
+            assertEquals(neuron instanceof ParametricLifNeuron, byOps.leak() != 0.0, name + ": a leak gradient");
             // the fused forward pass keeps no h; the ND4J backward pass recomputes it
-            assertClose(expected, neuron.backward(spikeGradient, fused, STEPS, false), name + ": dL/dI, ND4J after fused");
+            assertClose(expected, neuron.backward(spikeGradient, fused, STEPS, false).current(), name + ": dL/dI, ND4J after fused");
         }
     }
 

@@ -21,7 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.VggArchitecture;
+import org.spikekd.neuron.ParametricLifNeuron;
 import org.spikekd.neuron.SpikingLayer;
+import org.spikekd.neuron.SpikingNeuron;
 
 /**
  * The parts of NIR export that the end-to-end test (the driver's ExportCommandTest, which runs
@@ -36,7 +38,7 @@ class NirExportTest {
 
     /** NIR's LIF stepped with dt = 1 from the exported fields fires as SpikeKD's neuron does. */
     @ParameterizedTest
-    @CsvSource({"lif,3.0,false,hard,0.3", "lif,3.0,true,hard,-0.2", "lif,2.0,false,soft,0.0", "if,1.0,false,hard,0.1",
+    @CsvSource({"lif,3.0,false,hard,0.3", "lif,3.0,true,hard,-0.2", "lif,2.0,false,soft,0.0", "plif,3.0,true,hard,0.3", "plif,1.5,false,soft,0.0", "if,1.0,false,hard,0.1",
             "if,1.0,false,soft,0.0"})
     void theExportedNeuronStepsAsSpikeKdsNeuron(String type, double tau, boolean decayInput, String reset, double vReset) {
         SpikingLayer conf = new SpikingLayer().setNeuron(type).setTau(tau).setDecayInput(decayInput).setReset(reset)
@@ -47,8 +49,10 @@ class NirExportTest {
         INDArray current = Nd4j.rand(DataType.DOUBLE, steps, neurons).muli(1.5).subi(0.2);
         INDArray spikes = conf.createNeuron().forward(current, steps).spikes;
 
-        NirNode node = NeuronParameters.node(conf, new long[] {neurons});
-        assertEquals(type.toUpperCase(), node.type());
+        SpikingNeuron neuron = conf.createNeuron();
+        double runsWith = neuron instanceof ParametricLifNeuron plif ? plif.tau() : tau;
+        NirNode node = NeuronParameters.node(conf, new long[] {neurons}, runsWith);
+        assertEquals(type.equals("plif") ? "LIF" : type.toUpperCase(), node.type());
         double r = field(node, "r");
         double threshold = field(node, "v_threshold");
         double nirReset = field(node, "v_reset");
