@@ -13,7 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.cpu.ThreadBudget;
+import org.spikekd.distill.DistillationSettings;
 import org.spikekd.data.Augmentation;
+import org.spikekd.data.HadoopFiles;
 import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.data.source.TrainingSplit;
@@ -22,6 +24,7 @@ import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
+import org.spikekd.onnx.OnnxTeacher;
 import org.spikekd.train.Progress;
 
 /**
@@ -141,7 +144,7 @@ public final class TrainingRun {
         ComputationGraph teacher = null;
         List<Integer> featureStages = s.distillation().featureStages();
         if (s.distillation().distills()) {
-            teacher = loadTeacher(s.distillation().teacher(), train.first(1));
+            teacher = loadTeacher(s.distillation(), train.first(1));
         }
         RunDirectory run;
         ComputationGraph net;
@@ -254,19 +257,33 @@ public final class TrainingRun {
         return factory.build();
     }
 
-    private ComputationGraph loadTeacher(String uri, LabeledImages sample) throws IOException {
-        ModelFile teacher = ModelFile.load(uri);
-        JobSettings ts = new JobSettings(teacher.config);
-        if (ts.role() != NetworkRole.TEACHER) {
-            throw new IOException(uri + ": distill.teacher must be a teacher model (model.role = teacher), "
-                    + "this one is a " + ts.role().name().toLowerCase());
+    private ComputationGraph loadTeacher(DistillationSettings distill, LabeledImages sample) throws IOException {
+        String uri = distill.teacher();
+        ComputationGraph teacher;
+        if (distill.onnxTeacher()) {
+            byte[] model = HadoopFiles.readAll(uri);
+            long[] chw = OnnxTeacher.imageShape(model, uri);
+            if (chw[0] != sample.channels() || chw[1] != sample.height() || chw[2] != sample.width()) {
+                throw new IOException(uri + ": the teacher takes " + chw[0] + "x" + chw[1] + "x" + chw[2]
+                        + " images, the dataset's are " + sample.channels() + "x" + sample.height() + "x"
+                        + sample.width());
+            }
+            teacher = OnnxTeacher.read(model, uri, distill.onnxStageTensors());
+        } else {
+            ModelFile file = ModelFile.load(uri);
+            JobSettings ts = new JobSettings(file.config);
+            if (ts.role() != NetworkRole.TEACHER) {
+                throw new IOException(uri + ": distill.teacher must be a teacher model (model.role = teacher), "
+                        + "this one is a " + ts.role().name().toLowerCase());
+            }
+            teacher = file.network;
         }
         // one example through the teacher: a teacher made for other images or classes fails here,
         // before any training, rather than at the first minibatch
         var probe = new Minibatches(sample, 1, null, Augmentation.NONE).next();
         long classes;
         try {
-            classes = teacher.network.output(false, probe.features)[0].size(1);
+            classes = teacher.output(false, probe.features)[0].size(1);
         } catch (RuntimeException e) {
             throw new IOException(uri + ": the teacher cannot read this dataset's " + sample.channels() + "x"
                     + sample.height() + "x" + sample.width() + " images: " + e.getMessage(), e);
@@ -275,7 +292,7 @@ public final class TrainingRun {
             throw new IOException(uri + ": the teacher predicts " + classes + " classes, the dataset has "
                     + sample.classes().size());
         }
-        return teacher.network;
+        return teacher;
     }
 
     private static List<Integer> teacherChannels(ComputationGraph teacher, TrainingSplit train, List<Integer> stages) {

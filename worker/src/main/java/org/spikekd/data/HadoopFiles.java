@@ -79,6 +79,18 @@ public final class HadoopFiles {
         writeAtomically(fs, target, content);
     }
 
+    /** The bytes of a file named by a local path or any Hadoop URI. */
+    public static byte[] readAll(String uri) throws IOException {
+        Path file = path(uri);
+        FileSystem fs = fileSystem(file);
+        if (!fs.exists(file)) {
+            throw new java.io.FileNotFoundException(uri + ": no such file");
+        }
+        try (InputStream in = fs.open(file)) {
+            return in.readAllBytes();
+        }
+    }
+
     /** Opens a file, un-gzipping it if it starts with the gzip magic number. */
     public static InputStream openMaybeGzipped(Path path) throws IOException {
         InputStream raw = new BufferedInputStream(fileSystem(path).open(path), 1 << 16);
