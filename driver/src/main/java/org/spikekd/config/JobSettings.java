@@ -249,7 +249,7 @@ public final class JobSettings {
         }
         return bound(() -> new DistillationSettings(student ? c.getString("distill.teacher") : null,
                 c.getDouble("distill.temperature"), c.getDouble("distill.alpha"), stages,
-                c.getDouble("distill.feature.beta"), c.getStringList("distill.feature.onnx-tensors")));
+                c.getDouble("distill.feature.beta"), c.getStringList("distill.feature.teacher-outputs")));
     }
 
     // ---- training

@@ -22,6 +22,7 @@ import org.spikekd.data.source.TrainingSplit;
 import org.spikekd.eval.EnergyEstimate;
 import org.spikekd.eval.EvaluationResult;
 import org.spikekd.eval.Evaluator;
+import org.spikekd.keras.KerasTeacher;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.onnx.OnnxTeacher;
@@ -260,15 +261,17 @@ public final class TrainingRun {
     private ComputationGraph loadTeacher(DistillationSettings distill, LabeledImages sample) throws IOException {
         String uri = distill.teacher();
         ComputationGraph teacher;
-        if (distill.onnxTeacher()) {
+        if (distill.teacherFormat() != DistillationSettings.TeacherFormat.MODEL_FILE) {
             byte[] model = HadoopFiles.readAll(uri);
-            long[] chw = OnnxTeacher.imageShape(model, uri);
+            boolean onnx = distill.teacherFormat() == DistillationSettings.TeacherFormat.ONNX;
+            long[] chw = onnx ? OnnxTeacher.imageShape(model, uri) : KerasTeacher.imageShape(model, uri);
             if (chw[0] != sample.channels() || chw[1] != sample.height() || chw[2] != sample.width()) {
                 throw new IOException(uri + ": the teacher takes " + chw[0] + "x" + chw[1] + "x" + chw[2]
                         + " images, the dataset's are " + sample.channels() + "x" + sample.height() + "x"
                         + sample.width());
             }
-            teacher = OnnxTeacher.read(model, uri, distill.onnxStageTensors());
+            teacher = onnx ? OnnxTeacher.read(model, uri, distill.teacherOutputs())
+                    : KerasTeacher.read(model, uri, distill.teacherOutputs());
         } else {
             ModelFile file = ModelFile.load(uri);
             JobSettings ts = new JobSettings(file.config);

@@ -44,7 +44,7 @@ class PackageDependenciesTest {
     static final String[] LIBRARY = {"org.spikekd.simd..", "org.spikekd.cpu..",
         "org.spikekd.settings..", "org.spikekd.surrogate..", "org.spikekd.neuron..", "org.spikekd.encoding..",
         "org.spikekd.timefold..", "org.spikekd.sparse..", "org.spikekd.layer..", "org.spikekd.batchnorm..", "org.spikekd.distill..",
-        "org.spikekd.model..", "org.spikekd.convert..", "org.spikekd.nir..", "org.spikekd.onnx..", "org.spikekd.noise..", "org.spikekd.diagnose..",
+        "org.spikekd.model..", "org.spikekd.convert..", "org.spikekd.nir..", "org.spikekd.onnx..", "org.spikekd.keras..", "org.spikekd.noise..", "org.spikekd.diagnose..",
         "org.spikekd.data..", "org.spikekd.eval..", "org.spikekd.train..", "org.spikekd.averaging.."};
 
     @Test

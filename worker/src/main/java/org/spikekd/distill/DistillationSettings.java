@@ -14,11 +14,11 @@ import org.spikekd.settings.Checks;
  * @param featureStages distill.feature.stages: the stages (1-based) whose firing-rate maps are
  *     matched to the teacher's features
  * @param featureBeta distill.feature.beta: the weight of each stage's feature loss
- * @param onnxStageTensors distill.feature.onnx-tensors: for an ONNX teacher, the names of the
+ * @param teacherOutputs distill.feature.teacher-outputs: for an ONNX teacher, the names of the
  *     tensors that are its stage 1, 2, ... feature maps
  */
 public record DistillationSettings(String teacher, double temperature, double alpha, List<Integer> featureStages,
-                                   double featureBeta, List<String> onnxStageTensors) {
+                                   double featureBeta, List<String> teacherOutputs) {
 
     public DistillationSettings {
         teacher = teacher == null || teacher.isBlank() ? null : teacher;
@@ -29,16 +29,30 @@ public record DistillationSettings(String teacher, double temperature, double al
             Checks.atLeast("distill.feature.stages", stage, 1);
         }
         Checks.inRange("distill.feature.beta", featureBeta, 0, 1e6, false);
-        onnxStageTensors = List.copyOf(onnxStageTensors);
+        teacherOutputs = List.copyOf(teacherOutputs);
         if (teacher == null && !featureStages.isEmpty()) {
             throw new IllegalArgumentException("distill.feature.stages: feature distillation needs a teacher "
                     + "(set distill.teacher)");
         }
     }
 
-    /** Whether the teacher is an ONNX model (a file ending in .onnx) rather than a SpikeKD model file. */
-    public boolean onnxTeacher() {
-        return teacher != null && teacher.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+    /** What kind of file a teacher is, told by its name. */
+    public enum TeacherFormat {
+        /** A SpikeKD model file (model.zip of a teacher run). */
+        MODEL_FILE,
+        /** An ONNX model: *.onnx. */
+        ONNX,
+        /** A Keras HDF5 model: *.h5, *.hdf5. */
+        KERAS
+    }
+
+    /** The teacher's format (MODEL_FILE without a teacher). */
+    public TeacherFormat teacherFormat() {
+        String name = teacher == null ? "" : teacher.toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".onnx")) {
+            return TeacherFormat.ONNX;
+        }
+        return name.endsWith(".h5") || name.endsWith(".hdf5") ? TeacherFormat.KERAS : TeacherFormat.MODEL_FILE;
     }
 
     /** True when a student distills from a teacher. */

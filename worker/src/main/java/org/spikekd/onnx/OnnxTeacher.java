@@ -1,34 +1,26 @@
 package org.spikekd.onnx;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import onnx.Onnx;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.spikekd.distill.DistillationLoss;
 import org.spikekd.layer.BatchNorm;
 import org.spikekd.layer.Convolution;
 import org.spikekd.layer.FullyConnected;
 import org.spikekd.layer.Relu;
+import org.spikekd.model.ImportedTeacher;
 import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
 
@@ -56,21 +48,18 @@ import org.spikekd.model.NetworkBuilder;
  * outside the above, fails with a message naming the file, the node and what would fix it.
  */
 public final class OnnxTeacher {
-    private static final Set<String> RESERVED = Set.of(NetworkBuilder.INPUT, NetworkBuilder.OUTPUT, "normalize");
+    private static final java.util.Set<String> RESERVED = java.util.Set.of(NetworkBuilder.INPUT, NetworkBuilder.OUTPUT, "normalize");
 
     private final String source;
     private final Onnx.GraphProto graph;
     private final List<String> stageTensors;
-    private final GraphBuilder builder = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).graphBuilder();
+    private final ImportedTeacher builder;
     /** ONNX tensor -> the DL4J vertex computing it. */
     private final Map<String, String> vertexOf = new HashMap<>();
     /** Initializers and Constant outputs, by tensor name. */
     private final Map<String, Onnx.TensorProto> constants = new HashMap<>();
     /** Tensors that are a per-channel affine function of the image, not yet a layer: {scale, shift}. */
     private final Map<String, double[][]> affineOfImage = new HashMap<>();
-    /** Parameters to set once the graph exists: vertex, key, value. */
-    private final List<Object[]> parameters = new ArrayList<>();
-    private final Set<String> vertices = new HashSet<>();
     private long channels;
     private boolean normalized;
 
@@ -78,6 +67,7 @@ public final class OnnxTeacher {
         this.source = source;
         this.graph = graph;
         this.stageTensors = List.copyOf(stageTensors);
+        this.builder = new ImportedTeacher(source);
     }
 
     /**
@@ -114,8 +104,6 @@ public final class OnnxTeacher {
         long[] chw = image();
         channels = chw[0];
         String imageTensor = imageInput().getName();
-        builder.addInputs(NetworkBuilder.INPUT);
-        vertices.add(NetworkBuilder.INPUT);
         affineOfImage.put(imageTensor, new double[][] {ones(channels), new double[(int) channels]});
         if (graph.getOutputCount() != 1) {
             throw new IllegalArgumentException(source + " has " + graph.getOutputCount()
@@ -124,34 +112,14 @@ public final class OnnxTeacher {
         for (Onnx.NodeProto node : graph.getNodeList()) {
             visit(node);
         }
-        String logits = graph.getOutput(0).getName();
-        String last = vertex(logits, "the graph output");
-        if (!last.equals(NetworkBuilder.LOGITS)) { // the output came out of a no-op (Identity, Flatten)
-            builder.addLayer(NetworkBuilder.LOGITS, new ActivationLayer.Builder().activation(Activation.IDENTITY).build(), last);
-        }
+        String last = vertex(graph.getOutput(0).getName(), "the graph output");
         for (int k = 0; k < stageTensors.size(); k++) {
-            if (!vertices.contains("stage" + (k + 1))) {
-                throw new IllegalArgumentException(source + ": distill.onnx.stages names '" + stageTensors.get(k)
-                        + "', which no Conv, Relu, pooling or Add node of the model outputs");
+            if (!builder.has("stage" + (k + 1))) {
+                throw new IllegalArgumentException(source + ": distill.feature.teacher-outputs names '"
+                        + stageTensors.get(k) + "', which no Conv, Relu, pooling or Add node of the model outputs");
             }
         }
-        builder.addLayer(NetworkBuilder.OUTPUT, new LossLayer.Builder(new DistillationLoss(4.0, 0.0))
-                .activation(Activation.IDENTITY).build(), NetworkBuilder.LOGITS);
-        builder.setOutputs(NetworkBuilder.OUTPUT);
-        builder.setInputTypes(InputType.convolutional(chw[1], chw[2], chw[0]));
-        ComputationGraph net = new ComputationGraph(builder.build());
-        net.init();
-        for (Object[] p : parameters) {
-            org.deeplearning4j.nn.api.Layer layer = net.getLayer((String) p[0]);
-            INDArray value = (INDArray) p[2];
-            INDArray target = layer.getParam((String) p[1]);
-            if (target.length() != value.length()) {
-                throw new IllegalArgumentException(source + ": node output " + p[0] + " has " + value.length()
-                        + " values for " + p[1] + ", its layer needs " + target.length());
-            }
-            layer.setParam((String) p[1], value.reshape(target.shape()));
-        }
-        return net;
+        return builder.build(last, InputType.convolutional(chw[1], chw[2], chw[0]));
     }
 
     private Onnx.ValueInfoProto imageInput() {
@@ -224,9 +192,9 @@ public final class OnnxTeacher {
         String name = addLayer(node, Convolution.of(new ConvolutionLayer.Builder((int) k[0], (int) k[1])
                 .stride((int) s[0], (int) s[1]).padding((int) p[0], (int) p[1]).dilation((int) d[0], (int) d[1])
                 .nOut(w.size(0)).hasBias(bias).activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Truncate)));
-        parameters.add(new Object[] {name, "W", w});
+        builder.weight(name, "W", w);
         if (bias) {
-            parameters.add(new Object[] {name, "b", weight(node, 2)});
+            builder.weight(name, "b", weight(node, 2));
         }
     }
 
@@ -235,7 +203,7 @@ public final class OnnxTeacher {
         String name = addLayer(node, BatchNorm.of(new BatchNormalization.Builder().eps(eps).useLogStd(false)));
         String[] keys = {"gamma", "beta", "mean", "var"};
         for (int i = 0; i < keys.length; i++) {
-            parameters.add(new Object[] {name, keys[i], weight(node, 1 + i)});
+            builder.weight(name, keys[i], weight(node, 1 + i));
         }
     }
 
@@ -269,9 +237,9 @@ public final class OnnxTeacher {
         boolean bias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
         String name = addLayer(node, FullyConnected.of(new DenseLayer.Builder().nOut(w.size(1)).hasBias(bias)
                 .activation(Activation.IDENTITY)));
-        parameters.add(new Object[] {name, "W", w});
+        builder.weight(name, "W", w);
         if (bias) {
-            parameters.add(new Object[] {name, "b", weight(node, 2)});
+            builder.weight(name, "b", weight(node, 2));
         }
     }
 
@@ -355,9 +323,7 @@ public final class OnnxTeacher {
         }
         String name = NetworkBuilder.INPUT;
         if (!identity) {
-            name = "normalize";
-            builder.addLayer(name, new InputNormalizationLayer(mean, std, name), NetworkBuilder.INPUT);
-            vertices.add(name);
+            name = builder.layer("normalize", new InputNormalizationLayer(mean, std, "normalize"), NetworkBuilder.INPUT);
         }
         vertexOf.put(tensor, name);
         return name;
@@ -365,8 +331,7 @@ public final class OnnxTeacher {
 
     private String addLayer(Onnx.NodeProto node, org.deeplearning4j.nn.conf.layers.Layer layer) {
         String from = vertex(node.getInput(0), node.getOpType() + " node '" + node.getName() + "'");
-        String name = name(node);
-        builder.addLayer(name, layer, from);
+        String name = builder.layer(name(node), layer, from);
         vertexOf.put(node.getOutput(0), name);
         return name;
     }
@@ -374,9 +339,7 @@ public final class OnnxTeacher {
     private void addLayerless(Onnx.NodeProto node, org.deeplearning4j.nn.conf.graph.GraphVertex vertex) {
         String what = node.getOpType() + " node '" + node.getName() + "'";
         String[] from = node.getInputList().stream().map(i -> vertex(i, what)).toArray(String[]::new);
-        String name = name(node);
-        builder.addVertex(name, vertex, from);
-        vertexOf.put(node.getOutput(0), name);
+        vertexOf.put(node.getOutput(0), builder.vertex(name(node), vertex, from));
     }
 
     /** A node whose output is its input (Flatten on [N, C, H, W] included: DL4J flattens in the same order). */
@@ -396,7 +359,6 @@ public final class OnnxTeacher {
                 : stageTensors.contains(tensor) ? "stage" + (stageTensors.indexOf(tensor) + 1)
                 : RESERVED.contains(tensor) || tensor.startsWith("stage") || tensor.equals(NetworkBuilder.LOGITS)
                         ? "onnx:" + tensor : tensor;
-        vertices.add(name);
         return name;
     }
 

@@ -23,30 +23,35 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.spikekd.keras.KerasTeacher;
 import org.spikekd.onnx.OnnxTeacher;
 
 /**
  * A teacher trained in PyTorch, in the test, by Debian's python3-torch: the PyTorch reference's ANN
- * teacher (its normalization inside forward) trained briefly on Fashion-MNIST and exported with
- * {@code torch.onnx.export} ({@code onnx/pytorch_teacher.py}). Its logits in SpikeKD equal PyTorch's;
- * a student distilled from it (response and feature KD) on an embedded Spark learns; a model for
- * other images, or with an operator SpikeKD does not map, fails with one line naming the file.
+ * teacher (its normalization inside forward) trained briefly on Fashion-MNIST, exported with
+ * {@code torch.onnx.export} and written as a Keras HDF5 model ({@code teachers/pytorch_teacher.py};
+ * no Keras can be installed here, so the script writes Keras 2's file layout with h5py). In SpikeKD
+ * both give PyTorch's logits; a student distilled from each on an embedded Spark learns; a model
+ * for other images, or with an operator or layer SpikeKD does not map, fails naming the file.
  */
-public class OnnxTeacherTest {
+public class ImportedTeachersTest {
     static final String PYTHON = "/usr/bin/python3";
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
     /** The outputs of the ReLUs that end the reference teacher's two stages, as torch 1.13 names them. */
     static final List<String> STAGES = List.of("/net/net.5/Relu_output_0", "/net/net.12/Relu_output_0");
+    /** The same ReLUs in the Keras file. */
+    static final List<String> KERAS_STAGES = List.of("relu_2", "relu_4");
 
     @TempDir
     static Path dir;
     static Path onnx;
+    static Path keras;
     static JsonNode pytorch;
 
     @BeforeAll
     static void trainAndExportInPyTorch() throws Exception {
         Path script = dir.resolve("pytorch_teacher.py");
-        try (var in = OnnxTeacherTest.class.getResourceAsStream("/onnx/pytorch_teacher.py")) {
+        try (var in = ImportedTeachersTest.class.getResourceAsStream("/teachers/pytorch_teacher.py")) {
             Files.copy(in, script);
         }
         Process p;
@@ -62,19 +67,28 @@ public class OnnxTeacherTest {
         String[] lines = out.strip().split("\n");
         pytorch = CommandLineTest.JSON.readTree(lines[lines.length - 1]);
         onnx = dir.resolve("teacher.onnx");
+        keras = dir.resolve("teacher.h5");
         assertTrue(pytorch.get("test_accuracy").asDouble() > 0.6, "the PyTorch teacher learned: " + pytorch);
     }
 
     @Test
-    void itsLogitsInSpikeKdAreThoseOfPyTorch() throws Exception {
-        ComputationGraph teacher = OnnxTeacher.read(Files.readAllBytes(onnx), onnx.toString(), STAGES);
+    void theOnnxTeachersLogitsInSpikeKdAreThoseOfPyTorch() throws Exception {
+        logitsAndStagesAsPyTorchs(OnnxTeacher.read(Files.readAllBytes(onnx), onnx.toString(), STAGES), "ONNX");
+    }
+
+    @Test
+    void theKerasTeachersLogitsInSpikeKdAreThoseOfPyTorch() throws Exception {
+        logitsAndStagesAsPyTorchs(KerasTeacher.read(Files.readAllBytes(keras), keras.toString(), KERAS_STAGES), "Keras");
+    }
+
+    private static void logitsAndStagesAsPyTorchs(ComputationGraph teacher, String kind) throws Exception {
         INDArray images = floats(dir.resolve("images.f32"), 32, 1, 28, 28);
         INDArray expected = floats(dir.resolve("logits.f32"), 32, 10);
         INDArray logits = teacher.output(false, images)[0];
         double worst = Transforms.maxAbsDiff(expected, logits);
-        System.err.println("ONNX teacher: max |logit difference| from PyTorch " + worst + " on 32 test images; " + pytorch);
+        System.err.println(kind + " teacher: max |logit difference| from PyTorch " + worst + " on 32 test images; " + pytorch);
         assertTrue(worst < 1e-4, "max |logit difference| " + worst);
-        // the stage tensors became the teacher's feature maps, channels-first
+        // the stage outputs became the teacher's feature maps
         Map<String, InputType> types = teacher.getConfiguration().getLayerActivationTypes(InputType.convolutional(28, 28, 1));
         assertEquals(32, ((InputType.InputTypeConvolutional) types.get("stage1")).getChannels());
         assertEquals(64, ((InputType.InputTypeConvolutional) types.get("stage2")).getChannels());
@@ -82,21 +96,30 @@ public class OnnxTeacherTest {
     }
 
     @Test
-    void aStudentDistilledFromItOnSparkLearns() throws Exception {
+    void aStudentDistilledFromTheOnnxTeacherOnSparkLearns() throws Exception {
+        studentLearns(onnx, STAGES, "onnx-student");
+    }
+
+    @Test
+    void aStudentDistilledFromTheKerasTeacherOnSparkLearns() throws Exception {
+        studentLearns(keras, KERAS_STAGES, "keras-student");
+    }
+
+    private static void studentLearns(Path teacherFile, List<String> stages, String name) throws Exception {
         Path runs = dir.resolve("runs");
         // DistillationTrainingTest's student (reference.conf's training settings), trained on Spark
         CommandLineTest.Outcome o = CommandLineTest.run("train", "--set", "model.role=student",
                 "--set", "data.path=" + FASHION, "--set", "data.train-limit=3000", "--set", "data.test-limit=1000",
                 "--set", "model.vgg.stages=[[16],[32]]", "--set", "model.vgg.hidden=[64]",
                 "--set", "encoding.time-steps=4", "--set", "train.epochs=2",
-                "--set", "train.seed=1", "--set", "distill.teacher=\"" + onnx + "\"",
+                "--set", "train.seed=1", "--set", "distill.teacher=\"" + teacherFile + "\"",
                 "--set", "distill.feature.stages=[2]",
-                "--set", "distill.feature.onnx-tensors=[\"" + String.join("\",\"", STAGES) + "\"]",
-                "--set", "run.dir=\"" + runs + "\"", "--set", "run.name=student");
+                "--set", "distill.feature.teacher-outputs=[\"" + String.join("\",\"", stages) + "\"]",
+                "--set", "run.dir=\"" + runs + "\"", "--set", "run.name=" + name);
         assertEquals(0, o.exitCode(), o.err());
-        JsonNode summary = CommandLineTest.JSON.readTree(runs.resolve("student/summary.json").toFile());
+        JsonNode summary = CommandLineTest.JSON.readTree(runs.resolve(name).resolve("summary.json").toFile());
         double accuracy = summary.get("test").get("accuracy").asDouble();
-        System.err.println("student distilled from the ONNX teacher: test accuracy " + accuracy);
+        System.err.println(name + " (distilled from " + teacherFile.getFileName() + "): test accuracy " + accuracy);
         // chance is 0.1; with response KD alone from this teacher (80% on the test images after its one
         // epoch on 2,000 images) the same student reached 0.707, from DistillationTrainingTest's
         // SpikeKD teacher (2 epochs on 3,000) above 0.70
@@ -116,6 +139,21 @@ public class OnnxTeacherTest {
         assertEquals(1, o.exitCode());
         assertTrue(o.err().contains(rgb.toString()) && o.err().contains("3x28x28") && o.err().contains("1x28x28"),
                 o.err());
+    }
+
+    @Test
+    void aKerasLayerWithoutAMappingIsNamed() throws Exception {
+        Path lstm = dir.resolve("lstm.h5");
+        try (io.jhdf.WritableHdfFile h5 = io.jhdf.HdfFile.write(lstm)) {
+            h5.putAttribute("model_config", "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+                    + "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 28, 28, 1], \"name\": \"in\"}},"
+                    + "{\"class_name\": \"LSTM\", \"config\": {\"name\": \"lstm_1\"}}]}}");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KerasTeacher.read(Files.readAllBytes(lstm), "lstm.h5", List.of()));
+        assertTrue(e.getMessage().startsWith("lstm.h5: layer 'lstm_1' (LSTM) is a layer SpikeKD does not map"),
+                e.getMessage());
+        assertEquals(1, KerasTeacher.imageShape(Files.readAllBytes(lstm), "lstm.h5")[0]);
     }
 
     @Test
