@@ -8,13 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
-import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +39,6 @@ import org.spikekd.sparse.PathChoice;
  * by step on 16 test images to SpikeKD's spikes in every neuron layer and SpikeKD's outputs.
  */
 public class ExportCommandTest {
-    static final String PYTHON = "/usr/bin/python3";
     static final int IMAGES = 16;
 
     @TempDir
@@ -165,22 +161,7 @@ public class ExportCommandTest {
     }
 
     private JsonNode simulate(Path nir, Path expected) throws Exception {
-        Path script = dir.resolve("nir_numpy.py");
-        try (var in = getClass().getResourceAsStream("/nir/nir_numpy.py")) {
-            Files.copy(in, script);
-        }
-        Process p;
-        try {
-            p = new ProcessBuilder(PYTHON, script.toString(), nir.toString(), expected.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError(PYTHON + " is not installed: apt-get install python3-h5py (.ci/run does)", e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), out);
-        String[] lines = out.strip().split("\n");
-        return CommandLineTest.JSON.readTree(lines[lines.length - 1]);
+        return PythonScript.run("/nir/nir_numpy.py", dir, "python3-h5py", 5, nir.toString(), expected.toString());
     }
 
     private static Path fixture(String name) throws URISyntaxException {

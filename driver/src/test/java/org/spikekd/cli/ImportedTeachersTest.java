@@ -8,12 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import onnx.Onnx;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -35,7 +33,6 @@ import org.spikekd.onnx.OnnxTeacher;
  * for other images, or with an operator or layer SpikeKD does not map, fails naming the file.
  */
 public class ImportedTeachersTest {
-    static final String PYTHON = "/usr/bin/python3";
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
     /** The outputs of the ReLUs that end the reference teacher's two stages, as torch 1.13 names them. */
     static final List<String> STAGES = List.of("/net/net.5/Relu_output_0", "/net/net.12/Relu_output_0");
@@ -50,22 +47,8 @@ public class ImportedTeachersTest {
 
     @BeforeAll
     static void trainAndExportInPyTorch() throws Exception {
-        Path script = dir.resolve("pytorch_teacher.py");
-        try (var in = ImportedTeachersTest.class.getResourceAsStream("/teachers/pytorch_teacher.py")) {
-            Files.copy(in, script);
-        }
-        Process p;
-        try {
-            p = new ProcessBuilder(PYTHON, script.toString(), FASHION, dir.toString(), "2000", "1")
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError(PYTHON + " is not installed: apt-get install python3-torch (.ci/run does)", e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), out);
-        String[] lines = out.strip().split("\n");
-        pytorch = CommandLineTest.JSON.readTree(lines[lines.length - 1]);
+        pytorch = PythonScript.run("/teachers/pytorch_teacher.py", dir, "python3-torch python3-h5py", 10,
+                FASHION, dir.toString(), "2000", "1");
         onnx = dir.resolve("teacher.onnx");
         keras = dir.resolve("teacher.h5");
         assertTrue(pytorch.get("test_accuracy").asDouble() > 0.6, "the PyTorch teacher learned: " + pytorch);
