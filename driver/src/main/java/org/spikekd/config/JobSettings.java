@@ -249,7 +249,8 @@ public final class JobSettings {
         }
         return bound(() -> new DistillationSettings(student ? c.getString("distill.teacher") : null,
                 c.getDouble("distill.temperature"), c.getDouble("distill.alpha"), stages,
-                c.getDouble("distill.feature.beta"), c.getStringList("distill.feature.teacher-outputs")));
+                c.getDouble("distill.feature.beta"), c.getStringList("distill.feature.teacher-outputs"),
+                c.getDoubleList("distill.teacher-normalization.mean"), c.getDoubleList("distill.teacher-normalization.std")));
     }
 
     // ---- training

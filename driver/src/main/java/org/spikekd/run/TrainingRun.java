@@ -270,9 +270,14 @@ public final class TrainingRun {
                         + " images, the dataset's are " + sample.channels() + "x" + sample.height() + "x"
                         + sample.width());
             }
-            teacher = onnx ? OnnxTeacher.read(model, uri, distill.teacherOutputs())
-                    : KerasTeacher.read(model, uri, distill.teacherOutputs());
+            double[][] normalization = distill.teacherNormalization();
+            teacher = onnx ? OnnxTeacher.read(model, uri, distill.teacherOutputs(), normalization)
+                    : KerasTeacher.read(model, uri, distill.teacherOutputs(), normalization);
         } else {
+            if (distill.teacherNormalization() != null) {
+                throw new IOException(uri + ": distill.teacher-normalization is for ONNX and Keras teachers; a "
+                        + "SpikeKD model file normalizes its images itself");
+            }
             ModelFile file = ModelFile.load(uri);
             JobSettings ts = new JobSettings(file.config);
             if (ts.role() != NetworkRole.TEACHER) {

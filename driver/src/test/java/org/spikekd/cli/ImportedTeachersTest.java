@@ -56,12 +56,12 @@ public class ImportedTeachersTest {
 
     @Test
     void theOnnxTeachersLogitsInSpikeKdAreThoseOfPyTorch() throws Exception {
-        logitsAndStagesAsPyTorchs(OnnxTeacher.read(Files.readAllBytes(onnx), onnx.toString(), STAGES), "ONNX");
+        logitsAndStagesAsPyTorchs(OnnxTeacher.read(Files.readAllBytes(onnx), onnx.toString(), STAGES, null), "ONNX");
     }
 
     @Test
     void theKerasTeachersLogitsInSpikeKdAreThoseOfPyTorch() throws Exception {
-        logitsAndStagesAsPyTorchs(KerasTeacher.read(Files.readAllBytes(keras), keras.toString(), KERAS_STAGES), "Keras");
+        logitsAndStagesAsPyTorchs(KerasTeacher.read(Files.readAllBytes(keras), keras.toString(), KERAS_STAGES, null), "Keras");
     }
 
     private static void logitsAndStagesAsPyTorchs(ComputationGraph teacher, String kind) throws Exception {
@@ -76,6 +76,26 @@ public class ImportedTeachersTest {
         assertEquals(32, ((InputType.InputTypeConvolutional) types.get("stage1")).getChannels());
         assertEquals(64, ((InputType.InputTypeConvolutional) types.get("stage2")).getChannels());
         assertEquals(14, ((InputType.InputTypeConvolutional) types.get("stage2")).getHeight(), "stage 2 ends before its pooling");
+    }
+
+    /** The job's normalization goes before the model's own: reading with it equals feeding standardized images. */
+    @Test
+    void theJobsNormalizationComesBeforeTheModel() throws Exception {
+        double[][] normalization = {{0.5}, {2.0}};
+        INDArray images = floats(dir.resolve("images.f32"), 32, 1, 28, 28);
+        INDArray standardized = images.sub(0.5).div(2.0);
+        for (boolean isOnnx : new boolean[] {true, false}) {
+            byte[] model = Files.readAllBytes(isOnnx ? onnx : keras);
+            ComputationGraph with = isOnnx ? OnnxTeacher.read(model, "t", STAGES, normalization)
+                    : KerasTeacher.read(model, "t", KERAS_STAGES, normalization);
+            ComputationGraph without = isOnnx ? OnnxTeacher.read(model, "t", STAGES, null)
+                    : KerasTeacher.read(model, "t", KERAS_STAGES, null);
+            double worst = Transforms.maxAbsDiff(without.output(false, standardized)[0], with.output(false, images)[0]);
+            assertTrue(worst < 1e-4, (isOnnx ? "ONNX" : "Keras") + ": " + worst);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxTeacher.read(Files.readAllBytes(onnx), "t.onnx", STAGES, new double[][] {{0.1, 0.2, 0.3}, {1, 1, 1}}));
+        assertTrue(e.getMessage().contains("3 means for a teacher of 1 channels"), e.getMessage());
     }
 
     @Test
@@ -133,7 +153,7 @@ public class ImportedTeachersTest {
                     + "{\"class_name\": \"LSTM\", \"config\": {\"name\": \"lstm_1\"}}]}}");
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KerasTeacher.read(Files.readAllBytes(lstm), "lstm.h5", List.of()));
+                () -> KerasTeacher.read(Files.readAllBytes(lstm), "lstm.h5", List.of(), null));
         assertTrue(e.getMessage().startsWith("lstm.h5: layer 'lstm_1' (LSTM) is a layer SpikeKD does not map"),
                 e.getMessage());
         assertEquals(1, KerasTeacher.imageShape(Files.readAllBytes(lstm), "lstm.h5")[0]);
@@ -145,11 +165,11 @@ public class ImportedTeachersTest {
         model.getGraphBuilder().getNodeBuilderList().stream().filter(n -> n.getOpType().equals("Relu")).findFirst()
                 .orElseThrow().setOpType("Softsign");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OnnxTeacher.read(model.build().toByteArray(), "odd.onnx", List.of()));
+                () -> OnnxTeacher.read(model.build().toByteArray(), "odd.onnx", List.of(), null));
         assertTrue(e.getMessage().startsWith("odd.onnx: node '/net/net.2/Relu' (Softsign) is the operator Softsign"),
                 e.getMessage());
         IllegalArgumentException stage = assertThrows(IllegalArgumentException.class,
-                () -> OnnxTeacher.read(Files.readAllBytes(onnx), "t.onnx", List.of("/no/such/tensor")));
+                () -> OnnxTeacher.read(Files.readAllBytes(onnx), "t.onnx", List.of("/no/such/tensor"), null));
         assertTrue(stage.getMessage().contains("/no/such/tensor"), stage.getMessage());
     }
 

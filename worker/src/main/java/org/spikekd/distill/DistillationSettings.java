@@ -14,11 +14,15 @@ import org.spikekd.settings.Checks;
  * @param featureStages distill.feature.stages: the stages (1-based) whose firing-rate maps are
  *     matched to the teacher's features
  * @param featureBeta distill.feature.beta: the weight of each stage's feature loss
- * @param teacherOutputs distill.feature.teacher-outputs: for an ONNX teacher, the names of the
- *     tensors that are its stage 1, 2, ... feature maps
+ * @param teacherOutputs distill.feature.teacher-outputs: for an ONNX or Keras teacher, the names of
+ *     the tensors or layers that are its stage 1, 2, ... feature maps
+ * @param teacherMean distill.teacher-normalization.mean: for an ONNX or Keras teacher, the
+ *     per-channel mean its [0, 1] images are standardized with before the model ([] = none)
+ * @param teacherStd distill.teacher-normalization.std: the standard deviations beside it
  */
 public record DistillationSettings(String teacher, double temperature, double alpha, List<Integer> featureStages,
-                                   double featureBeta, List<String> teacherOutputs) {
+                                   double featureBeta, List<String> teacherOutputs, List<Double> teacherMean,
+                                   List<Double> teacherStd) {
 
     public DistillationSettings {
         teacher = teacher == null || teacher.isBlank() ? null : teacher;
@@ -30,6 +34,15 @@ public record DistillationSettings(String teacher, double temperature, double al
         }
         Checks.inRange("distill.feature.beta", featureBeta, 0, 1e6, false);
         teacherOutputs = List.copyOf(teacherOutputs);
+        teacherMean = List.copyOf(teacherMean);
+        teacherStd = List.copyOf(teacherStd);
+        if (teacherMean.size() != teacherStd.size()) {
+            throw new IllegalArgumentException("distill.teacher-normalization: " + teacherMean.size() + " means and "
+                    + teacherStd.size() + " standard deviations; give one of each per channel (or one for all)");
+        }
+        for (double sd : teacherStd) {
+            Checks.inRange("distill.teacher-normalization.std", sd, 0, 1e9, true);
+        }
         if (teacher == null && !featureStages.isEmpty()) {
             throw new IllegalArgumentException("distill.feature.stages: feature distillation needs a teacher "
                     + "(set distill.teacher)");
@@ -53,6 +66,15 @@ public record DistillationSettings(String teacher, double temperature, double al
             return TeacherFormat.ONNX;
         }
         return name.endsWith(".h5") || name.endsWith(".hdf5") ? TeacherFormat.KERAS : TeacherFormat.MODEL_FILE;
+    }
+
+    /** The job's normalization for an imported teacher, {mean, std}, or null: none. */
+    public double[][] teacherNormalization() {
+        if (teacherMean.isEmpty()) {
+            return null;
+        }
+        return new double[][] {teacherMean.stream().mapToDouble(Double::doubleValue).toArray(),
+                teacherStd.stream().mapToDouble(Double::doubleValue).toArray()};
     }
 
     /** True when a student distills from a teacher. */

@@ -29,7 +29,6 @@ import org.spikekd.layer.Convolution;
 import org.spikekd.layer.FullyConnected;
 import org.spikekd.layer.Relu;
 import org.spikekd.model.ImportedTeacher;
-import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
 
 /**
@@ -53,26 +52,33 @@ public final class KerasTeacher {
     private final HdfFile file;
     private final List<String> stageLayers;
     private final ImportedTeacher teacher;
+    private final double[][] normalization;
     private String last = NetworkBuilder.INPUT;
     private boolean channelsLast;
     private int index;
+    /** The normalization not yet a layer: the job's, then the model's Rescaling ({scale, shift} per channel). */
+    private double[][] pendingAffine;
 
-    private KerasTeacher(String source, HdfFile file, List<String> stageLayers) {
+    private KerasTeacher(String source, HdfFile file, List<String> stageLayers, double[][] normalization) {
         this.source = source;
         this.file = file;
         this.stageLayers = List.copyOf(stageLayers);
         this.teacher = new ImportedTeacher(source);
+        this.normalization = normalization;
     }
 
     /**
      * The teacher a Keras HDF5 file describes.
      *
      * @param stageLayers the names of the Keras layers whose outputs are the stage 1, 2, ... feature maps
+     * @param normalization {mean, std} per channel (or one for all) applied to the [0, 1] images before
+     *     the model, or null: none
      * @throws IllegalArgumentException naming {@code source} and the layer it cannot read
      */
-    public static ComputationGraph read(byte[] h5, String source, List<String> stageLayers) {
+    public static ComputationGraph read(byte[] h5, String source, List<String> stageLayers,
+                                        double[][] normalization) {
         try (HdfFile file = open(h5, source)) {
-            KerasTeacher k = new KerasTeacher(source, file, stageLayers);
+            KerasTeacher k = new KerasTeacher(source, file, stageLayers, normalization);
             return k.build(k.layers());
         }
     }
@@ -80,7 +86,7 @@ public final class KerasTeacher {
     /** The [C, H, W] of the images the model takes (its InputLayer's channels-last shape, turned around). */
     public static long[] imageShape(byte[] h5, String source) {
         try (HdfFile file = open(h5, source)) {
-            KerasTeacher k = new KerasTeacher(source, file, List.of());
+            KerasTeacher k = new KerasTeacher(source, file, List.of(), null);
             return k.image(k.layers());
         }
     }
@@ -125,6 +131,7 @@ public final class KerasTeacher {
 
     private ComputationGraph build(List<JsonNode> layers) {
         long[] chw = image(layers);
+        pendingAffine = ImportedTeacher.standardization(normalization, chw[0], source);
         for (index = 1; index < layers.size(); index++) {
             visit(layers.get(index), index == layers.size() - 1);
         }
@@ -158,23 +165,27 @@ public final class KerasTeacher {
         }
     }
 
+    /** A Rescaling (x scale + offset) before any other layer: part of the input's normalization. */
     private void rescaling(String name, JsonNode c) {
-        if (!last.equals(NetworkBuilder.INPUT)) {
+        if (pendingAffine == null) {
             throw unsupported(name, "Rescaling", "a Rescaling after other layers (only first, as the input's normalization)");
         }
         double scale = c.path("scale").asDouble(1.0);
         double offset = c.path("offset").asDouble(0.0);
-        if (!(scale > 0)) {
-            throw unsupported(name, "Rescaling", "a Rescaling by " + scale + " (only positive scales)");
+        for (int ch = 0; ch < pendingAffine[0].length; ch++) {
+            pendingAffine[0][ch] *= scale;
+            pendingAffine[1][ch] = pendingAffine[1][ch] * scale + offset;
         }
-        // x scale + offset = (x - mean) / std
-        last = teacher.layer("normalize", new InputNormalizationLayer(new double[] {-offset / scale},
-                new double[] {1.0 / scale}, "normalize"), last);
     }
 
-    /** Keras's layers compute channels-last: the images are turned around before the first of them. */
+    /**
+     * Before the first layer: the input's normalization, then (Keras's layers compute
+     * channels-last) the images turned around.
+     */
     private String imagesChannelsLast() {
         if (!channelsLast) {
+            last = teacher.normalization(pendingAffine, source);
+            pendingAffine = null;
             last = teacher.layer("channels-last", new ChannelsLastLayer("channels-last"), last);
             channelsLast = true;
         }

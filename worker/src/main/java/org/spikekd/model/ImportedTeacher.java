@@ -86,6 +86,55 @@ public final class ImportedTeacher {
         return net;
     }
 
+    /**
+     * The job's normalization of an imported teacher's images as a per-channel affine map {scale,
+     * shift} (x scale + shift = (x - mean) / std); the identity without one.
+     */
+    public static double[][] standardization(double[][] normalization, long channels, String source) {
+        double[] scale = new double[(int) channels];
+        double[] shift = new double[(int) channels];
+        java.util.Arrays.fill(scale, 1.0);
+        if (normalization != null) {
+            double[] mean = normalization[0];
+            double[] std = normalization[1];
+            if (mean.length != 1 && mean.length != channels) {
+                throw new IllegalArgumentException(source + ": distill.teacher-normalization gives " + mean.length
+                        + " means for a teacher of " + channels + " channels (give one, or one per channel)");
+            }
+            for (int c = 0; c < channels; c++) {
+                double s = std[mean.length == 1 ? 0 : c];
+                scale[c] = 1.0 / s;
+                shift[c] = -mean[mean.length == 1 ? 0 : c] / s;
+            }
+        }
+        return new double[][] {scale, shift};
+    }
+
+    /**
+     * An input-normalization layer computing x scale + shift per channel (channels-first, the
+     * images as SpikeKD hands them over), or nothing for the identity; returns the vertex to build on.
+     */
+    public String normalization(double[][] affine, String source) {
+        double[] scale = affine[0];
+        double[] shift = affine[1];
+        double[] mean = new double[scale.length];
+        double[] std = new double[scale.length];
+        boolean identity = true;
+        for (int c = 0; c < scale.length; c++) {
+            if (!(scale[c] > 0)) {
+                throw new IllegalArgumentException(source + ": the input's normalization scales channel " + c
+                        + " by " + scale[c] + "; only positive scales are supported");
+            }
+            std[c] = 1.0 / scale[c];
+            mean[c] = -shift[c] / scale[c];
+            identity &= scale[c] == 1.0 && shift[c] == 0.0;
+        }
+        if (identity) {
+            return NetworkBuilder.INPUT;
+        }
+        return layer("normalize", new InputNormalizationLayer(mean, std, "normalize"), NetworkBuilder.INPUT);
+    }
+
     private void claim(String name) {
         if (!names.add(name)) {
             throw new IllegalArgumentException(source + ": two layers would be named " + name);

@@ -21,7 +21,6 @@ import org.spikekd.layer.Convolution;
 import org.spikekd.layer.FullyConnected;
 import org.spikekd.layer.Relu;
 import org.spikekd.model.ImportedTeacher;
-import org.spikekd.model.InputNormalizationLayer;
 import org.spikekd.model.NetworkBuilder;
 
 /**
@@ -63,10 +62,14 @@ public final class OnnxTeacher {
     private long channels;
     private boolean normalized;
 
-    private OnnxTeacher(String source, Onnx.GraphProto graph, List<String> stageTensors) {
+    /** The job's normalization before the model, {mean, std}, or null. */
+    private final double[][] normalization;
+
+    private OnnxTeacher(String source, Onnx.GraphProto graph, List<String> stageTensors, double[][] normalization) {
         this.source = source;
         this.graph = graph;
         this.stageTensors = List.copyOf(stageTensors);
+        this.normalization = normalization;
         this.builder = new ImportedTeacher(source);
     }
 
@@ -75,9 +78,12 @@ public final class OnnxTeacher {
      *
      * @param source the file's name, for messages
      * @param stageTensors ONNX tensor names whose values are the teacher's stage 1, 2, ... feature maps
+     * @param normalization {mean, std} per channel (or one for all) applied to the [0, 1] images before
+     *     the model, or null: none
      * @throws IllegalArgumentException naming {@code source} and the node it cannot read
      */
-    public static ComputationGraph read(byte[] model, String source, List<String> stageTensors) {
+    public static ComputationGraph read(byte[] model, String source, List<String> stageTensors,
+                                        double[][] normalization) {
         Onnx.ModelProto proto;
         try {
             proto = Onnx.ModelProto.parseFrom(model);
@@ -87,13 +93,13 @@ public final class OnnxTeacher {
         if (!proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
             throw new IllegalArgumentException(source + " is not an ONNX model (no graph in it)");
         }
-        return new OnnxTeacher(source, proto.getGraph(), stageTensors).build();
+        return new OnnxTeacher(source, proto.getGraph(), stageTensors, normalization).build();
     }
 
     /** The [C, H, W] of the images an ONNX model takes, as its input declares it (batch dimension first). */
     public static long[] imageShape(byte[] model, String source) {
         try {
-            return new OnnxTeacher(source, Onnx.ModelProto.parseFrom(model).getGraph(), List.of()).image();
+            return new OnnxTeacher(source, Onnx.ModelProto.parseFrom(model).getGraph(), List.of(), null).image();
         } catch (org.nd4j.shade.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalArgumentException(source + " is not an ONNX model: " + e.getMessage(), e);
         }
@@ -104,7 +110,7 @@ public final class OnnxTeacher {
         long[] chw = image();
         channels = chw[0];
         String imageTensor = imageInput().getName();
-        affineOfImage.put(imageTensor, new double[][] {ones(channels), new double[(int) channels]});
+        affineOfImage.put(imageTensor, ImportedTeacher.standardization(normalization, channels, source));
         if (graph.getOutputCount() != 1) {
             throw new IllegalArgumentException(source + " has " + graph.getOutputCount()
                     + " outputs; a teacher's one output is its logits (export the model with one output)");
@@ -309,22 +315,7 @@ public final class OnnxTeacher {
                     + usedBy + ")");
         }
         normalized = true;
-        double[] mean = new double[(int) channels];
-        double[] std = new double[(int) channels];
-        boolean identity = true;
-        for (int i = 0; i < channels; i++) {
-            if (!(f[0][i] > 0)) {
-                throw new IllegalArgumentException(source + ": the input's normalization scales channel " + i
-                        + " by " + f[0][i] + "; only positive scales are supported");
-            }
-            std[i] = 1.0 / f[0][i];
-            mean[i] = -f[1][i] / f[0][i];
-            identity &= f[0][i] == 1.0 && f[1][i] == 0.0;
-        }
-        String name = NetworkBuilder.INPUT;
-        if (!identity) {
-            name = builder.layer("normalize", new InputNormalizationLayer(mean, std, "normalize"), NetworkBuilder.INPUT);
-        }
+        String name = builder.normalization(f, source);
         vertexOf.put(tensor, name);
         return name;
     }
@@ -397,11 +388,5 @@ public final class OnnxTeacher {
     private IllegalArgumentException unsupported(Onnx.NodeProto node, String what) {
         return new IllegalArgumentException(source + ": node '" + node.getName() + "' (" + node.getOpType()
                 + ") is " + what);
-    }
-
-    private static double[] ones(long n) {
-        double[] a = new double[(int) n];
-        java.util.Arrays.fill(a, 1.0);
-        return a;
     }
 }
