@@ -27,13 +27,14 @@ import org.spikekd.train.Progress;
  * teacher, a student distilled from it (response and feature KD) and a Poisson-coded spiking
  * ResNet-18, each stopped after epoch 1 of 2 (so that they can be resumed), and a
  * teacher converted to an SNN, with {@code expected.json} holding each model's evaluation on the
- * first {@value #EVAL_IMAGES} Fashion-MNIST test images.
+ * first {@value #EVAL_IMAGES} Fashion-MNIST test images; and, asked for by name, a PLIF student.
  *
  * <p>It runs only when asked, to add fixtures made by a newer version in a new directory beside the
  * old ones (the old ones are the point: they are what users' saved models look like):
  * {@code mvn -B -o test -pl driver -am -Dtest=SavedModelFixtures -Dsurefire.failIfNoSpecifiedTests=false
  * -Dspikekd.fixtures.out=$PWD/driver/src/test/resources/saved-models/DATE}, then list DATE in
- * {@link SavedModelsTest#FIXTURES}.
+ * {@link SavedModelsTest#FIXTURES}. {@code -Dspikekd.fixtures.runs=student-plif} writes only the
+ * fixtures named (a teacher is written beside those that need one).
  */
 class SavedModelFixtures {
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
@@ -56,32 +57,52 @@ class SavedModelFixtures {
         }
         Files.createDirectories(out);
         Progress quiet = new Progress(new PrintStream(new ByteArrayOutputStream()), false, 1000);
-
-        TrainingRun.Result teacher = stoppedAfterEpochOne(JobConfig.load(null, common(out, "teacher"))
-                .with("model.role=teacher"), quiet);
-        String teacherModel = out.resolve("teacher/model.zip").toString();
-        TrainingRun.Result student = stoppedAfterEpochOne(JobConfig.load(null, common(out, "student-kd"))
-                .with("model.role=student", "encoding.time-steps=2", "distill.teacher=\"" + teacherModel + "\"",
-                        "distill.feature.stages=[1]"), quiet);
-        TrainingRun.Result resnet = stoppedAfterEpochOne(JobConfig.load(null, common(out, "student-resnet"))
-                .with("model.role=student", "model.arch=resnet", "model.resnet.width=8", "encoding.type=poisson",
-                        "train.optimizer=sgd", "train.learning-rate=0.1",
-                        "encoding.time-steps=2"), quiet);
-
-        ModelFile saved = ModelFile.load(teacherModel);
-        LabeledImages calibration = new JobSettings(saved.config).data().loader().load("train", 100);
-        AnnToSnnConverter.Result converted = new AnnToSnnConverter().timeSteps(16).convert(saved.network, calibration);
-        Path convertedModel = out.resolve("converted/model.zip");
-        Files.createDirectories(convertedModel.getParent());
-        ModelFile.save(converted.snn, saved.config.convertedToSnn(TimeSteps.of(converted.snn), teacherModel), convertedModel.toString());
-
         Map<String, Object> expected = new LinkedHashMap<>();
-        expected.put("teacher", evaluation(teacher.model));
-        expected.put("student-kd", evaluation(student.model));
-        expected.put("student-resnet", evaluation(resnet.model));
-        expected.put("converted", evaluation(convertedModel.toString()));
+
+        String teacherModel = out.resolve("teacher/model.zip").toString();
+        if (wanted("teacher") || wanted("student-kd") || wanted("converted")) {
+            TrainingRun.Result teacher = stoppedAfterEpochOne(JobConfig.load(null, common(out, "teacher"))
+                    .with("model.role=teacher"), quiet);
+            expected.put("teacher", evaluation(teacher.model));
+        }
+        if (wanted("student-kd")) {
+            TrainingRun.Result student = stoppedAfterEpochOne(JobConfig.load(null, common(out, "student-kd"))
+                    .with("model.role=student", "encoding.time-steps=2", "distill.teacher=\"" + teacherModel + "\"",
+                            "distill.feature.stages=[1]"), quiet);
+            expected.put("student-kd", evaluation(student.model));
+        }
+        if (wanted("student-resnet")) {
+            TrainingRun.Result resnet = stoppedAfterEpochOne(JobConfig.load(null, common(out, "student-resnet"))
+                    .with("model.role=student", "model.arch=resnet", "model.resnet.width=8", "encoding.type=poisson",
+                            "train.optimizer=sgd", "train.learning-rate=0.1",
+                            "encoding.time-steps=2"), quiet);
+            expected.put("student-resnet", evaluation(resnet.model));
+        }
+        if (wanted("student-plif")) {
+            // PLIF (since 2026-12-05): a learned leak per layer, its updater in the layer's JSON
+            TrainingRun.Result plif = stoppedAfterEpochOne(JobConfig.load(null, common(out, "student-plif"))
+                    .with("model.role=student", "neuron.type=plif", "neuron.decay-input=true",
+                            "encoding.time-steps=2"), quiet);
+            expected.put("student-plif", evaluation(plif.model));
+        }
+        if (wanted("converted")) {
+            ModelFile saved = ModelFile.load(teacherModel);
+            LabeledImages calibration = new JobSettings(saved.config).data().loader().load("train", 100);
+            AnnToSnnConverter.Result converted = new AnnToSnnConverter().timeSteps(16).convert(saved.network, calibration);
+            Path convertedModel = out.resolve("converted/model.zip");
+            Files.createDirectories(convertedModel.getParent());
+            ModelFile.save(converted.snn, saved.config.convertedToSnn(TimeSteps.of(converted.snn), teacherModel),
+                    convertedModel.toString());
+            expected.put("converted", evaluation(convertedModel.toString()));
+        }
         Files.writeString(out.resolve("expected.json"),
                 RunDirectory.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(expected) + "\n");
+    }
+
+    /** Whether -Dspikekd.fixtures.runs (comma-separated; default: all) asks for this fixture. */
+    private static boolean wanted(String name) {
+        String runs = System.getProperty("spikekd.fixtures.runs", "");
+        return runs.isBlank() || List.of(runs.split(",")).contains(name);
     }
 
     private static TrainingRun.Result stoppedAfterEpochOne(JobConfig config, Progress progress) throws IOException {

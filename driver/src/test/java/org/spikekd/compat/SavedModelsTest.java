@@ -35,8 +35,7 @@ import org.spikekd.train.Progress;
  */
 class SavedModelsTest {
     /** One directory per version that wrote fixtures; add, never replace. */
-    static final List<String> FIXTURES = List.of("2026-12-05");
-    static final List<String> RUNS = List.of("teacher", "student-kd", "student-resnet");
+    static final List<String> FIXTURES = List.of("2026-12-05", "2026-12-05-plif");
 
     @TempDir static Path copies;
 
@@ -52,12 +51,25 @@ class SavedModelsTest {
         System.clearProperty(PathChoice.Mode.PROPERTY);
     }
 
-    static Stream<String> models() {
-        return FIXTURES.stream().flatMap(v -> Stream.concat(RUNS.stream(), Stream.of("converted")).map(m -> v + "/" + m));
+    /** Every model of every version, as its expected.json lists them. */
+    static Stream<String> models() throws Exception {
+        List<String> all = new java.util.ArrayList<>();
+        for (String version : FIXTURES) {
+            RunDirectory.JSON.readTree(fixture(version).resolve("expected.json").toFile()).fieldNames()
+                    .forEachRemaining(m -> all.add(version + "/" + m));
+        }
+        return all.stream();
     }
 
-    static Stream<String> runs() {
-        return FIXTURES.stream().flatMap(v -> RUNS.stream().map(m -> v + "/" + m));
+    /** The models saved with a run directory to resume (a converted SNN has none). */
+    static Stream<String> runs() throws Exception {
+        List<String> runs = new java.util.ArrayList<>();
+        for (String m : (Iterable<String>) models()::iterator) {
+            if (Files.exists(fixture(m).resolve("checkpoint.json"))) {
+                runs.add(m);
+            }
+        }
+        return runs.stream();
     }
 
     @ParameterizedTest
