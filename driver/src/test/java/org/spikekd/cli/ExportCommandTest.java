@@ -34,7 +34,7 @@ import org.spikekd.sparse.PathChoice;
 /**
  * {@code spikekd export --format nir} on the saved-model fixtures (a VGG student distilled from a
  * teacher, a Poisson-coded spiking ResNet-18 whose stride-2 convolutions pad asymmetrically, a
- * converted SNN of IF neurons with soft reset and rescaling): the file is read with Debian's h5py the
+ * converted SNN of IF neurons with soft reset and rescaling, a PLIF student with learned leaks): the file is read with Debian's h5py the
  * way {@code nir.read} reads it, and a NumPy simulator ({@code nir/nir_numpy.py}) runs the graph step
  * by step on 16 test images to SpikeKD's spikes in every neuron layer and SpikeKD's outputs.
  */
@@ -58,7 +58,8 @@ public class ExportCommandTest {
     /** The fixtures, and any model named by -Dspikekd.nir.model=FILE (to check an export of one's own). */
     static java.util.stream.Stream<String> models() throws URISyntaxException {
         java.util.List<String> models = new java.util.ArrayList<>();
-        for (String f : java.util.List.of("student-kd", "student-resnet", "converted")) {
+        for (String f : java.util.List.of("2026-12-05/student-kd", "2026-12-05/student-resnet", "2026-12-05/converted",
+                "2026-12-05-plif/student-plif")) {
             models.add(fixture(f).toString());
         }
         String own = System.getProperty("spikekd.nir.model");
@@ -165,6 +166,7 @@ public class ExportCommandTest {
     }
 
     private static Path fixture(String name) throws URISyntaxException {
-        return Path.of(ExportCommandTest.class.getResource("/saved-models/2026-12-05/" + name + "/model.zip").toURI());
+        return Path.of(ExportCommandTest.class.getResource("/saved-models/" + (name.contains("/") ? name : "2026-12-05/" + name)
+                + "/model.zip").toURI());
     }
 }
