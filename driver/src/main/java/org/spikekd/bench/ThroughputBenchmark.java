@@ -18,11 +18,13 @@ import org.spikekd.data.LabeledImages;
 import org.spikekd.data.Minibatches;
 import org.spikekd.data.source.DatasetLoader;
 import org.spikekd.distill.DistillationLoss;
+import org.spikekd.encoding.Encoding;
 import org.spikekd.layer.Convolution;
 import org.spikekd.model.NetworkFactory;
 import org.spikekd.model.NetworkRole;
 import org.spikekd.model.SpikingSettings;
 import org.spikekd.model.VggArchitecture;
+import org.spikekd.neuron.SpikingLayer;
 import org.spikekd.sparse.PathChoice;
 import org.spikekd.train.TeacherPrefetch;
 import org.spikekd.train.TeacherTargets;
@@ -58,6 +60,9 @@ public final class ThroughputBenchmark implements Callable<Integer> {
             + "the training thread before its step, instead of the next minibatch's on a helper thread during "
             + "it (how training runs; the PyTorch reference does the former).")
     boolean teacherInline;
+    @Option(names = "--neuron", defaultValue = "lif", description = "The students' neurons: lif, plif or if "
+            + "(default ${DEFAULT-VALUE}; SpikeKD's defaults otherwise).")
+    String neuron;
     @Option(names = "--threads", defaultValue = "0", description = "Threads for ND4J and SpikeKD's kernels "
             + "(0 = every core), as a Spark task with that many cores gets.")
     int threads;
@@ -77,6 +82,7 @@ public final class ThroughputBenchmark implements Callable<Integer> {
         figures.put("benchmark", "throughput");
         figures.put("environment", BenchmarkOutput.environment());
         figures.put("layout", channelsFirst ? "channels-first" : "channels-last");
+        figures.put("neuron", neuron);
         if (convolution != null) {
             // read by every convolution layer made from here on (this process is the benchmark's own)
             System.setProperty(PathChoice.Mode.PROPERTY,
@@ -194,7 +200,7 @@ public final class ThroughputBenchmark implements Callable<Integer> {
     private ComputationGraph network(NetworkRole role, double[][] norm, double kdAlpha) {
         return new NetworkFactory(new VggArchitecture(List.of(List.of(32, 32), List.of(64, 64)), "avg", List.of(256)), role)
                 .input(1, 28, 28).classes(10).normalization(norm[0], norm[1]).channelsLast(!channelsFirst)
-                .spiking(SpikingSettings.defaults().withTimeSteps(timeSteps))
+                .spiking(new SpikingSettings(Encoding.DIRECT, timeSteps, new SpikingLayer().setNeuron(neuron)))
                 .loss(new DistillationLoss(4.0, kdAlpha)).updater(new Adam(1e-3), 0).seed(0).build();
     }
 }
