@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +27,7 @@ import org.spikekd.model.NetworkBuilder;
 import org.spikekd.model.TimeSteps;
 import org.spikekd.neuron.SpikingLayer;
 import org.spikekd.run.ModelFile;
-import org.spikekd.sparse.PathChoice;
+import org.spikekd.testing.ConvolutionPath;
 
 /**
  * {@code spikekd export --format nir} on the saved-model fixtures (a VGG student distilled from a
@@ -38,22 +36,14 @@ import org.spikekd.sparse.PathChoice;
  * way {@code nir.read} reads it, and a NumPy simulator ({@code nir/nir_numpy.py}) runs the graph step
  * by step on 16 test images to SpikeKD's spikes in every neuron layer and SpikeKD's outputs.
  */
+// one path, so that SpikeKD's spikes do not depend on which path a layer happened to take
+@ConvolutionPath("dense")
 public class ExportCommandTest {
     static final int IMAGES = 16;
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void fixTheConvolutionPath() {
-        // the dense path sums a convolution's products in one order on every call; the simulator is compared to it
-        System.setProperty(PathChoice.Mode.PROPERTY, "dense");
-    }
-
-    @AfterAll
-    static void freeIt() {
-        System.clearProperty(PathChoice.Mode.PROPERTY);
-    }
 
     /** The fixtures, and any model named by -Dspikekd.nir.model=FILE (to check an export of one's own). */
     static java.util.stream.Stream<String> models() throws URISyntaxException {

@@ -14,8 +14,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,8 +22,8 @@ import org.spikekd.eval.EvaluationResult;
 import org.spikekd.run.ModelFile;
 import org.spikekd.run.RunDirectory;
 import org.spikekd.run.TrainingRun;
-import org.spikekd.sparse.PathChoice;
 import org.spikekd.train.Progress;
+import org.spikekd.testing.ConvolutionPath;
 
 /**
  * Models saved by earlier versions of SpikeKD still load, evaluate to what they evaluated to when
@@ -33,23 +31,14 @@ import org.spikekd.train.Progress;
  * layer class breaks every saved model unless the loader maps the old name; these fixtures, written
  * by {@link SavedModelFixtures} and never rewritten, are what users' models look like.
  */
+// the figures were recorded on the dense path; the automatic choice may take the sparse one
+@ConvolutionPath("dense")
 class SavedModelsTest {
     /** One directory per version that wrote fixtures; add, never replace. */
     static final List<String> FIXTURES = List.of("2026-12-05", "2026-12-05-plif");
 
     @TempDir static Path copies;
 
-    @BeforeAll
-    static void fixTheConvolutionPath() {
-        // the figures were recorded on the dense path; the automatic choice may take the sparse one,
-        // which agrees only to float rounding
-        System.setProperty(PathChoice.Mode.PROPERTY, "dense");
-    }
-
-    @AfterAll
-    static void freeIt() {
-        System.clearProperty(PathChoice.Mode.PROPERTY);
-    }
 
     /** Every model of every version, as its expected.json lists them. */
     static Stream<String> models() throws Exception {

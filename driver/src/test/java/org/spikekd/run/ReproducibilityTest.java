@@ -6,31 +6,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
-import org.spikekd.sparse.PathChoice;
 import org.spikekd.train.Progress;
+import org.spikekd.testing.ConvolutionPath;
 
 /**
  * A run is decided by its configuration: the same job twice trains the same student, bit for bit,
  * with the convolutions on one fixed path (the automatic choice times its way between two paths
  * that agree only to float rounding; see sparse.PathChoice).
  */
+@ConvolutionPath("sparse")
 class ReproducibilityTest {
     @TempDir Path runs;
 
-    @BeforeAll
-    static void fixTheConvolutionPath() {
-        System.setProperty(PathChoice.Mode.PROPERTY, "sparse");
-    }
-
-    @AfterAll
-    static void freeIt() {
-        System.clearProperty(PathChoice.Mode.PROPERTY);
-    }
 
     @Test
     void theSameJobTwiceTrainsTheSameStudent() throws Exception {
