@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** A DL4J convolution (batch norm folded in) as NIR's Conv2d, with DL4J's padding made symmetric. */
 final class Conv2dNode {
@@ -34,16 +35,21 @@ final class Conv2dNode {
             }
         }
         if (extra[0] != 0 || extra[1] != 0) {
-            w = NirExport.embedKernel(w, extra[0], extra[1]);
+            w = embedKernel(w, extra[0], extra[1]);
         }
-        long outs = w.size(0);
-        INDArray bias = layer.paramTable().containsKey("b")
-                ? layer.getParam("b").castTo(DataType.FLOAT).reshape(outs) : Nd4j.zeros(DataType.FLOAT, outs);
         return new NirNode("Conv2d").field("input_shape", new long[] {chw[1], chw[2]})
                 .field("weight", NirExport.tensor(w))
                 .field("stride", new long[] {s[0], s[1]}).field("padding", padding)
                 .field("dilation", new long[] {d[0], d[1]}).field("groups", 1)
-                .field("bias", NirExport.tensor(bias));
+                .field("bias", NirExport.bias(layer, w.size(0)));
+    }
+
+    /** {@code w} [out, in, kH, kW] inside a zero kernel {@code extraH} rows and {@code extraW} columns larger, at its end. */
+    private static INDArray embedKernel(INDArray w, long extraH, long extraW) {
+        INDArray out = Nd4j.zeros(w.dataType(), w.size(0), w.size(1), w.size(2) + extraH, w.size(3) + extraW);
+        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(extraH, w.size(2) + extraH),
+                NDArrayIndex.interval(extraW, w.size(3) + extraW)).assign(w);
+        return out;
     }
 
     /**

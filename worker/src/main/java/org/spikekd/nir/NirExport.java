@@ -26,7 +26,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.spikekd.convert.BatchNormFolding;
 import org.spikekd.encoding.DirectEncodingLayer;
 import org.spikekd.encoding.PoissonEncodingLayer;
@@ -229,9 +228,7 @@ public final class NirExport {
         } else {
             weight = w.transpose().dup('c');
         }
-        INDArray bias = dense.paramTable().containsKey("b")
-                ? dense.getParam("b").castTo(DataType.FLOAT) : Nd4j.zeros(DataType.FLOAT, outs);
-        return new NirNode("Affine").field("weight", tensor(weight)).field("bias", tensor(bias.reshape(outs)));
+        return new NirNode("Affine").field("weight", tensor(weight)).field("bias", bias(dense, outs));
     }
 
     private static NirNode avgPool(String v, SubsamplingLayer pool, InputType before) {
@@ -284,6 +281,12 @@ public final class NirExport {
         throw new IllegalArgumentException("no NIR shape for activations of type " + type);
     }
 
+    /** A layer's bias as NIR's [outs] (DL4J keeps [1, outs]), or zeros for a layer without one. */
+    static NirNode.Tensor bias(org.deeplearning4j.nn.api.Layer layer, long outs) {
+        return tensor(layer.paramTable().containsKey("b") ? layer.getParam("b").reshape(outs)
+                : Nd4j.zeros(DataType.FLOAT, outs));
+    }
+
     static NirNode.Tensor tensor(INDArray a) {
         INDArray c = a.castTo(DataType.FLOAT).dup('c');
         return new NirNode.Tensor(c.data().asFloat(), c.shape());
@@ -291,13 +294,5 @@ public final class NirExport {
 
     static IllegalArgumentException refused(String vertex, String why) {
         return new IllegalArgumentException("cannot export to NIR: vertex '" + vertex + "' is " + why);
-    }
-
-    /** Used by {@link Conv2dNode} to cut a kernel into a larger zero one. */
-    static INDArray embedKernel(INDArray w, long extraH, long extraW) {
-        INDArray out = Nd4j.zeros(w.dataType(), w.size(0), w.size(1), w.size(2) + extraH, w.size(3) + extraW);
-        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(extraH, w.size(2) + extraH),
-                NDArrayIndex.interval(extraW, w.size(3) + extraW)).assign(w);
-        return out;
     }
 }
