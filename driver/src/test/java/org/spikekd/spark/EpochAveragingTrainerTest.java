@@ -227,10 +227,15 @@ class EpochAveragingTrainerTest {
         assertSameState(ModelState.of(local), distributed);
     }
 
-    /** Three partitions of 200, 200 and 201 examples: the job, its start, and the expected mean after epoch 1. */
+    /**
+     * Three partitions of 200, 200 and 201 examples: the job ({@code more} overrides), its start, and
+     * the expected mean after epoch 1.
+     */
     record ThreePartitions(TrainingJob job, ComputationGraph start, ModelState expected) {
-        static ThreePartitions make() throws Exception {
-            TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3"));
+        static ThreePartitions make(String... more) throws Exception {
+            List<String> settings = new ArrayList<>(List.of("spark.partitions=3"));
+            settings.addAll(List.of(more));
+            TrainingJob job = trainingJob(EpochAveragingTrainerTest.job(settings.toArray(String[]::new)));
             ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
             return new ThreePartitions(job, start, localMean(job, start, 3, 1, 0, Integer.MAX_VALUE));
         }
@@ -259,18 +264,16 @@ class EpochAveragingTrainerTest {
     /** A PLIF student: each layer's learned leak is one more parameter, averaged like the weights. */
     @Test
     void aPlifStudentsLearnedLeaksAreAveragedLikeAnyParameter() throws Exception {
-        TrainingJob job = trainingJob(EpochAveragingTrainerTest.job("spark.partitions=3", "neuron.type=plif",
-                "neuron.decay-input=true"));
-        ComputationGraph start = TrainingRun.newNetwork(job.settings, job.train, job.teacher);
+        ThreePartitions three = ThreePartitions.make("neuron.type=plif", "neuron.decay-input=true");
+        ComputationGraph start = three.start();
         List<String> leaks = start.paramTable().keySet().stream().filter(k -> k.endsWith("_w")).toList();
         assertEquals(List.of("stage1_w", "stage2_w", "fc1.act_w"), leaks);
-        ModelState expected = localMean(job, start, 3, 1, 0, Integer.MAX_VALUE);
         ComputationGraph distributed = copyOf(start);
         try (EpochAveragingTrainer trainer = new EpochAveragingTrainer(sc)) {
-            trainer.prepare(job);
+            trainer.prepare(three.job());
             trainer.trainEpoch(distributed, 1);
         }
-        assertSameState(expected, distributed);
+        assertSameState(three.expected(), distributed);
         for (String w : leaks) {
             double before = start.getParam(w).getDouble(0);
             double after = distributed.getParam(w).getDouble(0);
