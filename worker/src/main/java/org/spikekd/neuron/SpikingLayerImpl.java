@@ -2,7 +2,6 @@ package org.spikekd.neuron;
 
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -20,7 +19,6 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements 
     /** A PLIF layer's parameter w, [1, 1], and its gradient; null for the other neurons. */
     private INDArray leakParameter;
     private INDArray leakGradient;
-    private Gradient lastGradient;
     private transient SpikingNeuron.Trace trace;
     private long[] traceShape;
     private final FiringRateMeter firingRate = new FiringRateMeter();
@@ -97,7 +95,6 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements 
         if (leakGradient != null) {
             result.getFirst().gradientForVariable().put(LeakParameter.KEY, leakGradient);
         }
-        lastGradient = result.getFirst();
         return result;
     }
 
@@ -167,11 +164,6 @@ public class SpikingLayerImpl extends NoParamLayerImpl<SpikingLayer> implements 
         if (leakParameter != null) {
             leakParameter.assign(params.reshape(1, 1));
         }
-    }
-
-    @Override
-    public Gradient gradient() {
-        return lastGradient != null ? lastGradient : new DefaultGradient();
     }
 
     /** The time constant this layer runs with: a PLIF layer's learned one, otherwise its setting (IF: infinite). */
