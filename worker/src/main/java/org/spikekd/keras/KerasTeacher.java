@@ -55,7 +55,6 @@ public final class KerasTeacher {
     private final double[][] normalization;
     private String last = NetworkBuilder.INPUT;
     private boolean channelsLast;
-    private int index;
     /** The normalization not yet a layer: the job's, then the model's Rescaling ({scale, shift} per channel). */
     private double[][] pendingAffine;
 
@@ -132,8 +131,8 @@ public final class KerasTeacher {
     private ComputationGraph build(List<JsonNode> layers) {
         long[] chw = image(layers);
         pendingAffine = ImportedTeacher.standardization(normalization, chw[0], source);
-        for (index = 1; index < layers.size(); index++) {
-            visit(layers.get(index), index == layers.size() - 1);
+        for (int i = 1; i < layers.size(); i++) {
+            visit(layers.get(i), i == layers.size() - 1);
         }
         for (int k = 0; k < stageLayers.size(); k++) {
             if (!teacher.has("stage" + (k + 1))) {
