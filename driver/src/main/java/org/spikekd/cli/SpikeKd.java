@@ -17,7 +17,25 @@ public final class SpikeKd implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (isYarnClusterDriver()) {
+            // Spark's YARN application master runs this main in a thread of its own and reports the
+            // application's status when it returns or throws; System.exit would run the shutdown
+            // hooks first and turn even a finished run into a FAILED application (exit code 16)
+            if (code != 0) {
+                // (the command's name only: its arguments may hold a store's password)
+                throw new IllegalStateException("spikekd " + (args.length > 0 ? args[0] : "") + " failed (exit code "
+                        + code + "); its error is in the driver's log above");
+            }
+            return;
+        }
+        System.exit(code);
+    }
+
+    /** The driver of a {@code spark-submit --master yarn --deploy-mode cluster}, inside YARN's application master. */
+    static boolean isYarnClusterDriver() {
+        return System.getProperty("spark.yarn.app.id") != null
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"));
     }
 
     /** Runs the command line; returns the exit code (1 for a bad configuration or input). */

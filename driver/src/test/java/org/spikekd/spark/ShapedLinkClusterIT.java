@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.spikekd.spark.StandaloneClusterIT.ROOT;
-import static org.spikekd.spark.StandaloneClusterIT.freePort;
-import static org.spikekd.spark.StandaloneClusterIT.pids;
-import static org.spikekd.spark.StandaloneClusterIT.run;
+import static org.spikekd.spark.ProjectScripts.ROOT;
+import static org.spikekd.spark.ProjectScripts.freePort;
+import static org.spikekd.spark.ProjectScripts.pids;
+import static org.spikekd.spark.ProjectScripts.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,19 +3,22 @@ package org.spikekd.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.spikekd.spark.ProjectScripts.ROOT;
+import static org.spikekd.spark.ProjectScripts.finish;
+import static org.spikekd.spark.ProjectScripts.freePort;
+import static org.spikekd.spark.ProjectScripts.pids;
+import static org.spikekd.spark.ProjectScripts.run;
+import static org.spikekd.spark.ProjectScripts.start;
+import static org.spikekd.spark.ProjectScripts.waitFor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +34,6 @@ import org.spikekd.train.Progress;
  * which is killed mid-training, then {@code deploy/cluster stop}, whatever happened.
  */
 class StandaloneClusterIT {
-    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
 
     @TempDir Path dir;
@@ -111,68 +113,5 @@ class StandaloneClusterIT {
                 ProcessHandle.of(pid).ifPresent(p -> fail("process " + pid + " still running after stop"));
             }
         }
-    }
-
-    static List<Integer> pids(Path home) throws IOException {
-        List<Integer> pids = new ArrayList<>();
-        Path dir = home.resolve("pids");
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    pids.add(Integer.parseInt(Files.readString(f).trim()));
-                }
-            }
-        }
-        return pids;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** Runs a project script; returns its stdout and stderr, fails with them if it fails. */
-    static String run(Map<String, String> env, int timeoutSeconds, String... command) throws Exception {
-        File log = File.createTempFile("spikekd-it", ".log");
-        return finish(start(env, log, command), log, timeoutSeconds, command[0]);
-    }
-
-    /** Starts a project script with stdout and stderr going to {@code log}. */
-    static Process start(Map<String, String> env, File log, String... command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(command));
-        cmd.set(0, ROOT.resolve(command[0]).toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(log);
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
-    static String finish(Process p, File log, int timeoutSeconds, String what) throws Exception {
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            fail(what + " timed out; output:\n" + tail(log));
-        }
-        String out = Files.readString(log.toPath());
-        if (p.exitValue() != 0) {
-            fail(what + " exited " + p.exitValue() + "; output:\n" + tail(log));
-        }
-        return out;
-    }
-
-    static void waitFor(File log, String text, int seconds) throws Exception {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        while (!Files.readString(log.toPath()).contains(text)) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("no '" + text + "' within " + seconds + " s; output:\n" + tail(log));
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    static String tail(File log) throws IOException {
-        List<String> lines = Files.readAllLines(log.toPath());
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     }
 }
