@@ -17,7 +17,6 @@ import org.spikekd.data.shards.ShardedDataset;
 import org.spikekd.data.source.DatasetLoader;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
-import scala.collection.Seq;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -59,19 +58,23 @@ final class DatasetPartitions {
     private static JavaRDD<LabeledImages> shardGroups(JavaSparkContext sc, String root, String split, int k, int limit,
                                                       LongAccumulator reads) {
         List<ShardGroup> groups;
-        List<Tuple2<Integer, Seq<String>>> located = new ArrayList<>();
+        List<Tuple2<Integer, scala.collection.immutable.List<String>>> located = new ArrayList<>();
         try {
             ShardedDataset dataset = ShardedDataset.open(root);
             groups = dataset.groups(split, k, limit);
             for (int i = 0; i < groups.size(); i++) {
-                located.add(new Tuple2<>(i, JavaConverters.asScalaBuffer(dataset.hosts(groups.get(i))).toSeq()));
+                located.add(new Tuple2<>(i, JavaConverters.asScalaBuffer(dataset.hosts(groups.get(i))).toList()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         ClassTag<Integer> tag = ClassTag$.MODULE$.apply(Integer.class);
-        // makeRDD with locations: one partition per element, each with its preferred hosts
-        RDD<Integer> indices = sc.sc().makeRDD(JavaConverters.asScalaBuffer(located).toSeq(), tag);
+        // makeRDD with locations: one partition per element, each with its preferred hosts. It takes
+        // a scala.collection.Seq on Spark 3.5 (Scala 2.12), an immutable one on Spark 4 (Scala 2.13):
+        // immutable Lists are both, and the raw type lets this one source compile against either
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        RDD<Integer> indices = sc.sc().makeRDD((scala.collection.immutable.List) JavaConverters.asScalaBuffer(located)
+                .toList(), tag);
         return new JavaRDD<>(indices, tag).map(i -> {
             LabeledImages part = ShardedDataset.open(root).read(groups.get(i));
             if (reads != null) {

@@ -21,6 +21,9 @@ final class ProjectScripts {
     /** The checkout: the tests run in {@code driver/}. */
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
+    /** This build's directory ({@code driver/target}, or {@code driver/target/spark-4.0} for Spark 4). */
+    static final Path BUILD = ROOT.resolve("driver").resolve(System.getProperty("spikekd.build.directory", "target"));
+
     private ProjectScripts() {}
 
     /** Runs a project script; returns its stdout and stderr, fails with them if it fails. */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.spikekd.spark.ProjectScripts.ROOT;
+import static org.spikekd.spark.ProjectScripts.BUILD;
 import static org.spikekd.spark.ProjectScripts.freePort;
 import static org.spikekd.spark.ProjectScripts.pids;
 import static org.spikekd.spark.ProjectScripts.run;
@@ -27,7 +27,7 @@ class ShapedLinkClusterIT {
     void workersRunBehindShapedLinksAndStopCleansUp() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) && Files.isExecutable(Path.of("/usr/sbin/tc")), "needs iproute2");
-        Path home = ROOT.resolve("driver/target/it-link-cluster");
+        Path home = BUILD.resolve("it-link-cluster");
         Map<String, String> env = Map.of("SPIKEKD_CLUSTER_HOME", home.toString(),
                 "SPIKEKD_MASTER_PORT", Integer.toString(freePort()), "SPIKEKD_UI_PORT", Integer.toString(freePort()));
         List<Integer> started = List.of();

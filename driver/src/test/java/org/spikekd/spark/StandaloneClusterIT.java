@@ -3,7 +3,7 @@ package org.spikekd.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.spikekd.spark.ProjectScripts.ROOT;
+import static org.spikekd.spark.ProjectScripts.BUILD;
 import static org.spikekd.spark.ProjectScripts.finish;
 import static org.spikekd.spark.ProjectScripts.freePort;
 import static org.spikekd.spark.ProjectScripts.pids;
@@ -46,7 +46,7 @@ class StandaloneClusterIT {
                 "run.dir=\"" + dir + "\"", "run.name=teacher")),
                 new Progress(new PrintStream(new ByteArrayOutputStream()), false, 1000)).run().model;
 
-        Path home = ROOT.resolve("driver/target/it-cluster");
+        Path home = BUILD.resolve("it-cluster");
         Map<String, String> env = Map.of("SPIKEKD_CLUSTER_HOME", home.toString(),
                 "SPIKEKD_MASTER_PORT", Integer.toString(freePort()), "SPIKEKD_UI_PORT", Integer.toString(freePort()));
         try {

@@ -2,7 +2,7 @@ package org.spikekd.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.spikekd.spark.ProjectScripts.ROOT;
+import static org.spikekd.spark.ProjectScripts.BUILD;
 import static org.spikekd.spark.ProjectScripts.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,7 +48,7 @@ import org.spikekd.train.Progress;
 class YarnClusterIT {
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
     /** Shares its collected Spark jars with {@link StandaloneClusterIT}. */
-    static final Path CLUSTER_HOME = ROOT.resolve("driver/target/it-cluster");
+    static final Path CLUSTER_HOME = BUILD.resolve("it-cluster");
 
     @TempDir static Path base;
     static MiniDFSCluster hdfs;
