@@ -33,7 +33,9 @@ final class BenchmarkOutput {
         env.put("java", System.getProperty("java.version"));
         env.put("cores", Runtime.getRuntime().availableProcessors());
         env.put("nd4j_backend", Nd4j.getExecutioner().getClass().getSimpleName());
-        env.put("nd4j_build", System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
+        org.spikekd.cpu.NativeBuild.Choice build = org.spikekd.cpu.NativeBuild.select();
+        env.put("nd4j_build", "linux-x86_64" + build.extension());
+        env.put("nd4j_build_chosen", build.reason());
         env.put("nd4j_threads", Nd4j.getEnvironment().maxMasterThreads());
         env.put("thread_budget", org.spikekd.cpu.ThreadBudget.threads());
         env.put("openmp_threads", org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());

@@ -1,5 +1,6 @@
 package org.spikekd.cli;
 
+import org.spikekd.cpu.NativeBuild;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +18,8 @@ public final class SpikeKd implements Runnable {
     }
 
     public static void main(String[] args) {
+        // ND4J's native build for this processor, chosen before anything starts ND4J
+        NativeBuild.select();
         int code = execute(args);
         if (isYarnClusterDriver()) {
             // Spark's YARN application master runs this main in a thread of its own and reports the

@@ -27,6 +27,11 @@ public final class SparkContexts {
         conf.set("spark.serializer", KryoSerializer.class.getName());
         conf.set("spark.kryo.registrationRequired", "true");
         conf.set("spark.kryo.registrator", SpikeKdKryoRegistrator.class.getName());
+        // each executor loads the ND4J native build for its own processor (beside any plugins set)
+        String plugins = conf.get("spark.plugins", "");
+        if (!plugins.contains(NativeBuildPlugin.class.getName())) {
+            conf.set("spark.plugins", (plugins.isBlank() ? "" : plugins + ",") + NativeBuildPlugin.class.getName());
+        }
         // a model's state (parameters and optimizer moments) is one Kryo object of many MB
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         conf.setIfMissing("spark.driver.maxResultSize", "0");

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
+import org.spikekd.cpu.NativeBuild;
 import org.spikekd.run.RunDirectory;
 import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
@@ -102,8 +103,18 @@ class StandaloneClusterIT {
             try (Stream<Path> apps = Files.list(home.resolve("work"))) {
                 Path app = apps.filter(p -> p.getFileName().toString().startsWith("app-")).max(Path::compareTo)
                         .orElseThrow();
-                try (Stream<Path> executors = Files.list(app)) {
-                    assertTrue(executors.count() >= 2, "executors on both workers");
+                List<Path> executors;
+                try (Stream<Path> dirs = Files.list(app)) {
+                    executors = dirs.toList();
+                }
+                assertTrue(executors.size() >= 2, "executors on both workers");
+                // each executor loaded the ND4J build chosen for its processor (conf/spark-defaults.conf
+                // names none; NativeBuildPlugin chose)
+                String expected = "nd4j build linux-x86_64" + NativeBuild.forThisProcessor().orElseThrow().extension()
+                        + " (chosen for this processor's flags)";
+                for (Path dir : executors) {
+                    String stderr = Files.readString(dir.resolve("stderr"));
+                    assertTrue(stderr.contains(expected), dir + ": no '" + expected + "' in its log");
                 }
             }
         } finally {
