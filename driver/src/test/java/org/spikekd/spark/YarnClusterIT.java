@@ -46,7 +46,6 @@ import org.spikekd.train.Progress;
  * travels with {@code --files}.
  */
 class YarnClusterIT {
-    static final String FASHION = "/usr/share/datasets/fashion-mnist";
     /** Shares its collected Spark jars with {@link StandaloneClusterIT}. */
     static final Path CLUSTER_HOME = BUILD.resolve("it-cluster");
 
