@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.sweep.TrialStore.State;
@@ -108,25 +109,50 @@ class SweepRunnerTest {
     @Test
     void theWallTimeBudgetStopsTheSweepAcrossLaunches() throws Exception {
         SweepSpec spec = spec("scheduler.type = none\nbudget.wall-time = 1s\n");
+        // each epoch takes 300 ms on the runner's clock, a clock of the test's own: the budget is
+        // spent after exactly 4 epochs (1.2 s) however busy the machine is
+        AtomicLong clock = new AtomicLong();
         AtomicInteger calls = new AtomicInteger();
         List<String> steps = new ArrayList<>();
         SweepRunner.TrialTrainer slow = scripted((t, e) -> {
             calls.incrementAndGet();
-            Thread.sleep(300);
+            clock.addAndGet(300_000_000L);
             return 0.5;
         }, steps);
-        List<Trial> trials = run(spec, slow, false);
-        // about 1 s of 300 ms epochs: trial 0 gets 4 of them or trial 1 starts; whatever was running is stopped
-        int ran = calls.get();
-        assertTrue(ran >= 3 && ran <= 6, ran + " epochs");
-        assertTrue(trials.stream().anyMatch(t -> t.state() == State.PENDING), "trials never started stay pending");
-        assertFalse(trials.stream().anyMatch(t -> t.state() == State.RUNNING));
+        List<Trial> trials = runOn(clock, spec, slow);
+        assertEquals(List.of("0:1", "0:2", "0:3", "0:4"), steps, "trial 0's four epochs, then the budget is spent");
+        assertEquals(State.COMPLETED, trials.get(0).state());
+        assertTrue(trials.subList(1, trials.size()).stream().allMatch(t -> t.state() == State.PENDING),
+                "trials never started stay pending: " + trials);
         try (TrialStore store = TrialStore.open(spec.store)) {
-            assertTrue(store.seconds("s") >= 1.0);
+            assertEquals(1.2, store.seconds("s"), 1e-9, "the time spent, recorded for the next launch");
         }
-        List<Trial> again = run(spec, slow, false);
-        assertEquals(ran, calls.get(), "the budget is the sweep's, over launches: nothing more runs");
+        List<Trial> again = runOn(clock, spec, slow);
+        assertEquals(4, calls.get(), "the budget is the sweep's, over launches: nothing more runs");
         assertEquals(trials, again);
+    }
+
+    @Test
+    void aTrialRunningWhenTheBudgetIsSpentIsStoppedAfterItsEpoch() throws Exception {
+        SweepSpec spec = spec("scheduler.type = none\nbudget.wall-time = 1s\n");
+        // 400 ms epochs: the budget is checked before each epoch, so trial 0 runs epochs 1-3 (to
+        // 0.4, 0.8 and 1.2 s) and is stopped after its third, one short of its four
+        AtomicLong clock = new AtomicLong();
+        List<String> steps = new ArrayList<>();
+        List<Trial> trials = runOn(clock, spec, scripted((t, e) -> {
+            clock.addAndGet(400_000_000L);
+            return 0.5;
+        }, steps));
+        assertEquals(List.of("0:1", "0:2", "0:3"), steps);
+        assertEquals(State.STOPPED, trials.get(0).state());
+    }
+
+    private List<Trial> runOn(AtomicLong clock, SweepSpec spec, SweepRunner.TrialTrainer trainer) throws Exception {
+        try (TrialStore store = TrialStore.open(spec.store)) {
+            SweepRunner runner = new SweepRunner(spec, store, QUIET).withClock(clock::get);
+            assertTrue(runner.acquire());
+            return runner.run(trainer, 1).trials();
+        }
     }
 
     @Test
