@@ -8,7 +8,6 @@ import static org.spikekd.spark.ProjectScripts.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
-
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMAppState;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
+import org.spikekd.cpu.NativeBuild;
 import org.spikekd.run.RunDirectory;
 import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
@@ -109,8 +109,8 @@ class YarnClusterIT {
     void clusterModeRunsTheDriverInYarnWithSparkFromAnArchive() throws Exception {
         // Spark's jars as a YARN site keeps them: one zip on HDFS, named by spark.yarn.archive, that
         // NodeManagers localize and cache instead of an upload per application
-        Path jars = Path.of(run(env(), 900, "deploy/cluster", "jars").strip().lines()
-                .reduce((first, second) -> second).orElseThrow());
+        run(env(), 900, "deploy/cluster", "jars");
+        Path jars = CLUSTER_HOME.resolve("jars");
         Path zip = base.resolve("spark-libs.zip");
         zipJars(jars, zip);
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(zip.toString()),
@@ -185,6 +185,37 @@ class YarnClusterIT {
         assertEquals(1, apps.size(), "one YARN application for " + name + " among " + all);
         assertEquals(RMAppState.FINISHED, apps.get(0).getState(), all);
         assertEquals(FinalApplicationStatus.SUCCEEDED, apps.get(0).getFinalApplicationStatus(), all);
+        assertExecutorsChoseTheirNativeBuild(apps.get(0).getApplicationId().toString());
+    }
+
+    /**
+     * Each executor container logged the ND4J build chosen for its processor (NativeBuildPlugin;
+     * conf/spark-defaults.conf names none): the application master's container (_000001) aside,
+     * every container of the application, two at least.
+     */
+    static void assertExecutorsChoseTheirNativeBuild(String application) {
+        String expected = "nd4j build linux-x86_64" + NativeBuild.forThisProcessor().orElseThrow().extension()
+                + " (chosen for this processor's flags)";
+        List<Path> executors = new ArrayList<>();
+        for (String logDir : yarn.cluster().getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
+            Path app = Path.of(logDir.replaceFirst("^file:", "")).resolve(application);
+            if (Files.isDirectory(app)) {
+                try (Stream<Path> containers = Files.list(app)) {
+                    containers.filter(c -> !c.getFileName().toString().endsWith("_000001")).forEach(executors::add);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        assertTrue(executors.size() >= 2, "executor containers of " + application + ": " + executors);
+        for (Path executor : executors) {
+            try {
+                assertTrue(Files.readString(executor.resolve("stderr")).contains(expected),
+                        executor + ": no '" + expected + "' in its log");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     static String read(String path) throws IOException {
