@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.spikekd.cpu.NativeBuild;
 
 /**
  * Runs the project's own scripts ({@code deploy/cluster}, {@code deploy/submit}) from the cluster
@@ -69,6 +70,15 @@ final class ProjectScripts {
     static String tail(File log) throws IOException {
         List<String> lines = Files.readAllLines(log.toPath());
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    /**
+     * The line an executor on this machine logs when it has chosen its ND4J build for its own
+     * processor ({@code spark.NativeBuildPlugin}; conf/spark-defaults.conf names none).
+     */
+    static String nativeBuildChosenHere() {
+        NativeBuild build = NativeBuild.forThisProcessor().orElseThrow();
+        return "nd4j build linux-x86_64" + build.extension() + " (chosen for this processor's flags)";
     }
 
     /** The PIDs {@code deploy/cluster start} wrote under {@code home/pids}. */

@@ -23,7 +23,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
-import org.spikekd.cpu.NativeBuild;
 import org.spikekd.run.RunDirectory;
 import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
@@ -110,8 +109,7 @@ class StandaloneClusterIT {
                 assertTrue(executors.size() >= 2, "executors on both workers");
                 // each executor loaded the ND4J build chosen for its processor (conf/spark-defaults.conf
                 // names none; NativeBuildPlugin chose)
-                String expected = "nd4j build linux-x86_64" + NativeBuild.forThisProcessor().orElseThrow().extension()
-                        + " (chosen for this processor's flags)";
+                String expected = ProjectScripts.nativeBuildChosenHere();
                 for (Path dir : executors) {
                     String stderr = Files.readString(dir.resolve("stderr"));
                     assertTrue(stderr.contains(expected), dir + ": no '" + expected + "' in its log");

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spikekd.config.JobConfig;
-import org.spikekd.cpu.NativeBuild;
+import org.spikekd.data.HadoopFiles;
 import org.spikekd.run.RunDirectory;
 import org.spikekd.run.TrainingRun;
 import org.spikekd.train.Progress;
@@ -194,8 +194,7 @@ class YarnClusterIT {
      * every container of the application, two at least.
      */
     static void assertExecutorsChoseTheirNativeBuild(String application) {
-        String expected = "nd4j build linux-x86_64" + NativeBuild.forThisProcessor().orElseThrow().extension()
-                + " (chosen for this processor's flags)";
+        String expected = ProjectScripts.nativeBuildChosenHere();
         List<Path> executors = new ArrayList<>();
         for (String logDir : yarn.cluster().getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
             Path app = Path.of(logDir.replaceFirst("^file:", "")).resolve(application);
@@ -219,9 +218,7 @@ class YarnClusterIT {
     }
 
     static String read(String path) throws IOException {
-        try (var in = fs.open(new org.apache.hadoop.fs.Path(path))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return new String(HadoopFiles.readAll(root + path), StandardCharsets.UTF_8);
     }
 
     /** The jars at the zip's top level, as spark.yarn.archive wants them; stored, not compressed. */

@@ -88,7 +88,7 @@ public enum NativeBuild {
             return new Choice(named, "named by -D" + PROPERTY);
         }
         Set<String> flags = cpuFlags();
-        Optional<NativeBuild> build = forThisProcessor();
+        Optional<NativeBuild> build = choose(flags, NativeBuild::carried);
         if (build.isEmpty()) {
             // no oneDNN build on the classpath (a library user's own choice): javacpp loads the plain one
             return new Choice("", "no oneDNN build carried");
