@@ -200,31 +200,29 @@ class ShardedDatasetHdfsTest {
     @Test
     void anIngestKilledHalfWayLeavesNothingAReaderAccepts() throws Exception {
         String target = root + "/datasets/killed";
+        // the ingest holds still once it has written 20 training shards (25 images each), so the
+        // kill lands at a known point whatever the machine's speed (a timer raced a fast ingest)
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SpikeKd.class.getName(), "ingest", "--format", "idx",
-                "--input", root + "/raw/fashion-mnist", "--output", target, "--shard-mb", "0.02"));
-        Process ingest = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(base.resolve("killed-ingest.log").toFile()).start();
-        org.apache.hadoop.fs.Path parent = new org.apache.hadoop.fs.Path("/datasets");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        org.apache.hadoop.fs.Path temporary = null;
+                "-cp", System.getProperty("java.class.path"), IngestHeldMidWay.class.getName(),
+                root + "/raw/fashion-mnist", target, "0.02", "20"));
+        java.io.File log = base.resolve("killed-ingest.log").toFile();
+        Process ingest = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
         try {
-            // kill it once it has written some shards (25 images each) under its temporary name
-            while (temporary == null || fs.listStatus(new org.apache.hadoop.fs.Path(temporary, "train")).length < 20) {
-                assertTrue(ingest.isAlive(), "the ingest ended before it could be killed");
-                assertTrue(System.nanoTime() < deadline, "no shards written within 2 minutes");
-                for (FileStatus s : fs.listStatus(parent)) {
-                    if (s.getPath().getName().startsWith(".killed._ingesting-")
-                            && fs.exists(new org.apache.hadoop.fs.Path(s.getPath(), "train"))) {
-                        temporary = s.getPath();
-                    }
-                }
-                Thread.sleep(20);
-            }
+            ProjectScripts.waitFor(log, IngestHeldMidWay.HELD + 20, 120);
         } finally {
             ingest.destroyForcibly();
             ingest.waitFor(30, TimeUnit.SECONDS);
         }
+        List<org.apache.hadoop.fs.Path> temporaries = new ArrayList<>();
+        for (FileStatus s : fs.listStatus(new org.apache.hadoop.fs.Path("/datasets"))) {
+            if (s.getPath().getName().startsWith(".killed._ingesting-")) {
+                temporaries.add(s.getPath());
+            }
+        }
+        assertEquals(1, temporaries.size(), temporaries.toString());
+        org.apache.hadoop.fs.Path temporary = temporaries.get(0);
+        assertEquals(20, fs.listStatus(new org.apache.hadoop.fs.Path(temporary, "train")).length,
+                "the shards written before the kill, under the temporary name");
         assertFalse(fs.exists(new org.apache.hadoop.fs.Path(target)), "the target appears only when complete");
         assertThrows(DatasetFormatException.class, () -> ShardedDataset.open(target));
         assertFalse(fs.exists(new org.apache.hadoop.fs.Path(temporary, "_SUCCESS")));

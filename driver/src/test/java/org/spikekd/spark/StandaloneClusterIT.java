@@ -65,11 +65,12 @@ class StandaloneClusterIT {
                     "--set", "spark.averaging-every=4",
                     "--set", "distill.teacher=\"" + teacher + "\"",
                     "--set", "run.dir=\"" + dir + "\"", "--set", "run.name=cluster-kd");
-            // once the partitions are cached and training has begun, kill one executor's JVM: its
-            // tasks and cached partition are lost, Spark reruns them elsewhere, and the run must
-            // still finish with one contribution per partition
-            waitFor(log, "partitions of", 300);
-            Thread.sleep(5000);
+            // once the partitions are cached and the executors have built the student, kill one
+            // executor's JVM: its tasks and cached partition are lost, Spark reruns them elsewhere,
+            // and the run must still finish with one contribution per partition. The driver prints
+            // "executors ready" just before it starts the first of 36 rounds, so the kill always lands
+            // in training (a fixed sleep after caching landed wherever the machine's speed put it)
+            waitFor(log, "executors ready", 300);
             ProcessHandle executor = ProcessHandle.allProcesses()
                     .filter(ph -> ph.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                     .filter(ph -> ph.parent().map(w -> pids.contains((int) w.pid())).orElse(false))
