@@ -13,6 +13,7 @@ import org.spikekd.sweep.SweepDirectory;
 import org.spikekd.sweep.SweepResults;
 import org.spikekd.sweep.SweepRunner;
 import org.spikekd.sweep.SweepSpec;
+import org.spikekd.sweep.StoreUrl;
 import org.spikekd.sweep.TrialStore;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -55,7 +56,8 @@ public final class SweepCommand implements Callable<Integer> {
                 : action.report != null && new File(action.report).isFile() ? SweepSpec.load(new File(action.report))
                 : fromDirectory(action.resume != null ? action.resume : action.report);
         SweepDirectory dir = SweepDirectory.at(spec.directory); // created first: the default store lives in it
-        try (TrialStore store = TrialStore.open(spec.store)) {
+        boolean fromDirectory = action.spec == null && !(action.report != null && new File(action.report).isFile());
+        try (TrialStore store = openStore(spec, fromDirectory)) {
             if (action.report == null) {
                 SweepRunner runner = new SweepRunner(spec, store, System.err);
                 if (retryFailed) {
@@ -99,6 +101,22 @@ public final class SweepCommand implements Callable<Integer> {
         System.out.printf("best: trial %d, %s %.4f, model %s/best/model.zip%n", best.get().trial(), spec.metric,
                 best.get().metric(), dir.path());
         return 0;
+    }
+
+    /**
+     * The sweep's trial store. A spec read back from a sweep directory has no password in its store
+     * URL (it is never kept): if the server wants one, say where it can come from.
+     */
+    private static TrialStore openStore(SweepSpec spec, boolean fromDirectory) throws java.sql.SQLException {
+        try {
+            return TrialStore.open(spec.store);
+        } catch (java.sql.SQLException e) {
+            String hint = fromDirectory && spec.store.startsWith("jdbc:postgresql:") && !StoreUrl.hasPassword(spec.store)
+                    ? "; a sweep directory keeps no password: put it in ~/.pgpass (or the file PGPASSFILE names), "
+                    + "or launch again with --spec and the spec that has it" : "";
+            throw new java.sql.SQLException("cannot open the trial store " + StoreUrl.redacted(spec.store) + ": "
+                    + e.getMessage() + hint, e.getSQLState(), e);
+        }
     }
 
     private static SweepSpec fromDirectory(String directory) throws Exception {

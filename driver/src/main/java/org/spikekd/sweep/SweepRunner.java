@@ -92,9 +92,16 @@ public final class SweepRunner {
         dir = SweepDirectory.at(spec.directory);
         if (!dir.exists(SweepDirectory.SPEC)) {
             dir.writeAtomically(SweepDirectory.SPEC, spec.rendered);
+        } else if (!spec.rendered.equals(spec.renderedWithPassword)
+                && dir.read(SweepDirectory.SPEC).equals(spec.renderedWithPassword)) {
+            // kept by an earlier version with the store's password: kept from now on without it
+            dir.writeAtomically(SweepDirectory.SPEC, spec.rendered);
         } else if (!dir.read(SweepDirectory.SPEC).equals(spec.rendered)) {
             throw new IOException(dir.path() + " holds another sweep (its " + SweepDirectory.SPEC + " differs from this "
                     + "spec); continue that one with --resume " + dir.path() + ", or give this spec another directory");
+        }
+        if (!spec.rendered.equals(spec.renderedWithPassword)) {
+            store.replaceSpec(spec.name, spec.renderedWithPassword, spec.rendered); // likewise in the store
         }
         store.register(spec.name, spec.rendered, spec.trials().stream().map(SearchSpace::overrides).toList());
         TrialStore.Lease holder = store.holder(spec.name);
@@ -157,7 +164,7 @@ public final class SweepRunner {
         log.printf("sweep %s: %d trials (%d done, %d to run%s), %s, %d at once, store %s%n", spec.name, all.size(),
                 all.size() - pending, pending, interrupted > 0 ? ", " + interrupted + " of them interrupted" : "",
                 asha == null ? "no early stopping" : "ASHA at epochs " + java.util.Arrays.toString(asha.milestones()),
-                trialsAtOnce, redacted(spec.store));
+                trialsAtOnce, StoreUrl.redacted(spec.store));
         ExecutorService pool = Executors.newFixedThreadPool(trialsAtOnce, r -> new Thread(r, "sweep-trials"));
         List<Future<?>> workers = new ArrayList<>();
         for (int i = 0; i < trialsAtOnce; i++) {
@@ -364,10 +371,5 @@ public final class SweepRunner {
         }
         String message = root.getMessage() == null ? "" : root.getMessage();
         return root.getClass().getName() + (message.isEmpty() ? "" : ": " + message.lines().findFirst().orElse(""));
-    }
-
-    /** A JDBC URL without its password, for logs. */
-    static String redacted(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 }

@@ -46,8 +46,14 @@ public final class SweepSpec {
      * The spec made self-contained: the base job inlined whole ({@code base}, with {@code job} and
      * {@code set} emptied), the name and directory filled in. The sweep directory keeps it as
      * spec.conf (what {@code --resume} reads) and the trial store keeps it to recognize the sweep.
+     * The store URL in it has no password (see {@link StoreUrl}).
      */
     public final String rendered;
+    /**
+     * As {@link #rendered}, but with the store URL's password: what sweeps started before passwords
+     * were left out kept, recognized so that they continue (and are then rewritten without it).
+     */
+    final String renderedWithPassword;
 
     private SweepSpec(Config c, String name, JobConfig job, SearchSpace space) {
         this.name = name;
@@ -93,16 +99,22 @@ public final class SweepSpec {
             this.store = TrialStore.sqliteIn(java.nio.file.Path.of(directory));
         } else if (!c.getString("store").startsWith("jdbc:")) {
             throw new ConfigException.BadValue("store", "must be a JDBC URL (jdbc:postgresql://HOST/DB?user=U) or \"\", "
-                    + "got '" + c.getString("store") + "'");
+                    + "got '" + StoreUrl.redacted(c.getString("store")) + "'");
         } else {
             this.store = c.getString("store");
         }
-        this.rendered = c.withValue("name", ConfigValueFactory.fromAnyRef(name))
+        Config whole = c.withValue("name", ConfigValueFactory.fromAnyRef(name))
                 .withValue("directory", ConfigValueFactory.fromAnyRef(directory))
                 .withValue("job", ConfigValueFactory.fromAnyRef(""))
                 .withValue("set", ConfigValueFactory.fromIterable(List.of()))
-                .withValue("base", job.raw().root())
-                .root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+                .withValue("base", job.raw().root());
+        this.rendered = render(whole.withValue("store",
+                ConfigValueFactory.fromAnyRef(StoreUrl.withoutPassword(c.getString("store")))));
+        this.renderedWithPassword = StoreUrl.hasPassword(c.getString("store")) ? render(whole) : rendered;
+    }
+
+    private static String render(Config c) {
+        return c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     }
 
     /** A local path made absolute (so that a resumed sweep finds it from any directory); a URI as it is. */

@@ -35,11 +35,12 @@ public final class TrialStore implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Connection db;
+    /** The store's URL as messages show it (no password). */
     private final String url;
 
     private TrialStore(Connection db, String url) {
         this.db = db;
-        this.url = url;
+        this.url = StoreUrl.redacted(url); // for messages
     }
 
     /** The embedded store of a sweep directory on the local disk. */
@@ -118,6 +119,16 @@ public final class TrialStore implements AutoCloseable {
                 ins.executeBatch();
             }
         });
+    }
+
+    /** The spec a sweep was registered with, replaced if it is {@code old} (a spec re-rendered, same sweep). */
+    public synchronized void replaceSpec(String sweep, String old, String spec) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement("UPDATE sweep SET spec = ? WHERE name = ? AND spec = ?")) {
+            up.setString(1, spec);
+            up.setString(2, sweep);
+            up.setString(3, old);
+            up.executeUpdate();
+        }
     }
 
     public synchronized List<Trial> trials(String sweep) throws SQLException {

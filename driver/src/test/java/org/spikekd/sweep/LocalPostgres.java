@@ -22,14 +22,28 @@ public final class LocalPostgres implements AutoCloseable {
     private final boolean asPostgres;
     public final String url;
 
-    private LocalPostgres(Path bin, Path data, boolean asPostgres, int port) {
+    /** The server's port, and the URL without a password (for a ~/.pgpass line). */
+    public final int port;
+
+    private LocalPostgres(Path bin, Path data, boolean asPostgres, int port, String password) {
         this.bin = bin;
         this.data = data;
         this.asPostgres = asPostgres;
-        this.url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=spikekd";
+        this.port = port;
+        this.url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=spikekd"
+                + (password == null ? "" : "&password=" + password);
     }
 
+    /** A server that trusts every connection from this machine. */
     public static LocalPostgres start(Path base) throws IOException, InterruptedException {
+        return start(base, null);
+    }
+
+    /**
+     * A server whose user spikekd must give {@code password} (SCRAM), which {@link #url} carries
+     * as a query parameter; with a null password, one that trusts every connection.
+     */
+    public static LocalPostgres start(Path base, String password) throws IOException, InterruptedException {
         Path bin;
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
             bin = versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
@@ -48,8 +62,16 @@ public final class LocalPostgres implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        LocalPostgres pg = new LocalPostgres(bin, data, asPostgres, port);
-        pg.run("initdb", "-D", data.toString(), "-A", "trust", "-U", "spikekd", "--no-sync");
+        LocalPostgres pg = new LocalPostgres(bin, data, asPostgres, port, password);
+        if (password == null) {
+            pg.run("initdb", "-D", data.toString(), "-A", "trust", "-U", "spikekd", "--no-sync");
+        } else {
+            Path pwfile = base.resolve("pwfile");
+            Files.writeString(pwfile, password + "\n");
+            pg.run("initdb", "-D", data.toString(), "-A", "scram-sha-256", "--pwfile=" + pwfile, "-U", "spikekd",
+                    "--no-sync");
+            Files.delete(pwfile);
+        }
         pg.run("pg_ctl", "-D", data.toString(), "-l", base.resolve("postgres.log").toString(), "-w", "-t", "60",
                 "-o", "-p " + port + " -h 127.0.0.1 -k " + base, "start");
         return pg;

@@ -169,6 +169,65 @@ class SweepCommandTest {
         }
     }
 
+    @Test
+    void aPasswordInTheStoreUrlIsNeitherKeptNorShown(@TempDir Path pgDir) throws Exception {
+        String password = "Pw-" + Long.toHexString(System.nanoTime()) + "-secret";
+        try (LocalPostgres pg = LocalPostgres.start(pgDir, password)) {
+            Path spec = spec("secret", base(1) + "store = \"" + pg.url + "\"\n"
+                    + "space { \"train.learning-rate\" { grid = [0.01, 0.1] } }\nscheduler.type = none\n");
+            Path sweep = dir.resolve("secret");
+            // begun by an earlier version, which kept the URL whole in spec.conf and in the store
+            SweepSpec parsed = SweepSpec.load(spec.toFile());
+            assertTrue(parsed.renderedWithPassword.contains(password));
+            SweepDirectory.at(sweep.toString()).writeAtomically(SweepDirectory.SPEC, parsed.renderedWithPassword);
+            try (TrialStore store = TrialStore.open(pg.url)) {
+                store.register("secret", parsed.renderedWithPassword, parsed.trials().stream().map(SearchSpace::overrides).toList());
+            }
+
+            Outcome run = CommandLineTest.run("sweep", "--spec", spec.toString());
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(run.err().contains("password=***"), "the store is shown, its password not:\n" + run.err());
+            List<String> shown = new ArrayList<>(List.of(run.out(), run.err()));
+
+            // the directory keeps no password, so a resume or report from it needs one from elsewhere
+            Outcome refused = CommandLineTest.run("sweep", "--report", sweep.toString());
+            assertEquals(1, refused.exitCode());
+            assertTrue(refused.err().contains("a sweep directory keeps no password: put it in ~/.pgpass"), refused.err());
+            shown.addAll(List.of(refused.out(), refused.err()));
+            Path pgpass = pgDir.resolve("pgpass");
+            Files.writeString(pgpass, "127.0.0.1:" + pg.port + ":postgres:spikekd:" + password + "\n");
+            Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            System.setProperty("org.postgresql.pgpassfile", pgpass.toString()); // as PGPASSFILE would
+            try {
+                Outcome report = CommandLineTest.run("sweep", "--report", sweep.toString());
+                assertEquals(0, report.exitCode(), report.err());
+                assertTrue(report.out().contains("best: trial"), report.out());
+                shown.addAll(List.of(report.out(), report.err()));
+            } finally {
+                System.clearProperty("org.postgresql.pgpassfile");
+            }
+
+            for (String output : shown) {
+                assertFalse(output.contains(password), "the password was shown:\n" + output);
+            }
+            List<Path> files;
+            try (var walk = Files.walk(sweep)) {
+                files = walk.filter(Files::isRegularFile).toList();
+            }
+            assertTrue(files.size() > 10, files.toString());
+            for (Path f : files) {
+                String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertFalse(text.contains(password), f + " holds the password");
+            }
+            assertEquals(parsed.rendered, Files.readString(sweep.resolve(SweepDirectory.SPEC)));
+            try (var db = java.sql.DriverManager.getConnection(pg.url);
+                 var q = db.createStatement().executeQuery("SELECT spec FROM sweep")) {
+                assertTrue(q.next());
+                assertEquals(parsed.rendered, q.getString(1), "the store keeps the spec without the password");
+            }
+        }
+    }
+
     private void killAndResume(String name, String store) throws Exception {
         Path spec = spec(name, base(4) + store
                 + "space { \"train.learning-rate\" { grid = [0.01, 0.03, 0.1, 0.3] } }\n"
