@@ -1,6 +1,7 @@
 package org.spikekd.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.spikekd.spark.ProjectScripts.BUILD;
@@ -31,7 +32,9 @@ import org.spikekd.train.Progress;
  * End to end on a real Spark standalone cluster: {@code deploy/cluster start} (a master and two
  * workers, each its own JVM, on 127.0.0.1), {@code deploy/submit} of the shaded application jar
  * through spark-submit to train a KD student on a Fashion-MNIST subset over two executors, one of
- * which is killed mid-training, then {@code deploy/cluster stop}, whatever happened.
+ * which is killed mid-training, then {@code deploy/cluster stop}, whatever happened. The cluster is
+ * started {@code --secure} (RPC authentication and encryption): a driver without its secret is
+ * refused, and the secret is on no command line and in no log.
  */
 class StandaloneClusterIT {
     static final String FASHION = "/usr/share/datasets/fashion-mnist";
@@ -50,15 +53,35 @@ class StandaloneClusterIT {
         Map<String, String> env = Map.of("SPIKEKD_CLUSTER_HOME", home.toString(),
                 "SPIKEKD_MASTER_PORT", Integer.toString(freePort()), "SPIKEKD_UI_PORT", Integer.toString(freePort()));
         try {
-            String started = run(env, 600, "deploy/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "4g");
+            String started = run(env, 600, "deploy/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "4g",
+                    "--secure");
             java.util.regex.Matcher url = java.util.regex.Pattern.compile("spark://127\\.0\\.0\\.1:\\d+").matcher(started);
             assertTrue(url.find(), "no master URL in: " + started);
             String master = url.group();
             List<Integer> pids = pids(home);
             assertEquals(3, pids.size(), "a master and two workers");
 
+            // the cluster authenticates and encrypts its connections: a driver without its secret is refused
+            Path properties = home.resolve("secure/spark-defaults.conf");
+            String secret = Files.readAllLines(home.resolve("secure/security.conf")).stream()
+                    .filter(l -> l.startsWith("spark.authenticate.secret")).map(l -> l.split("\\s+")[1])
+                    .findFirst().orElseThrow();
+            assertTrue(secret.length() >= 32, "a secret of 32 random bytes");
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(home.resolve("secure"))));
+            File refusedLog = File.createTempFile("spikekd-refused", ".log");
+            Process refused = start(env, refusedLog, "deploy/submit", "--master", master, "--", "train",
+                    "--set", "data.path=" + FASHION, "--set", "run.dir=\"" + dir + "\"", "--set", "run.name=refused");
+            try {
+                waitFor(refusedLog, "Expected SaslMessage, received something else", 120);
+            } finally {
+                refused.descendants().forEach(ProcessHandle::destroyForcibly);
+                refused.destroyForcibly();
+            }
+
             File log = File.createTempFile("spikekd-submit", ".log");
-            Process submit = start(env, log, "deploy/submit", "--master", master, "--", "train",
+            Process submit = start(env, log, "deploy/submit", "--master", master, "--properties-file", properties.toString(),
+                    "--", "train",
                     "--set", "data.path=" + FASHION, "--set", "data.train-limit=3000", "--set", "data.test-limit=500",
                     "--set", "model.vgg.stages=[[16],[32]]", "--set", "model.vgg.hidden=[64]",
                     "--set", "encoding.time-steps=4", "--set", "train.epochs=3", "--set", "spark.partitions=2",
@@ -76,6 +99,11 @@ class StandaloneClusterIT {
                     .filter(ph -> ph.parent().map(w -> pids.contains((int) w.pid())).orElse(false))
                     .findFirst().orElseThrow(() -> new AssertionError("no executor process found"));
             assertTrue(executor.destroyForcibly(), "killed executor " + executor.pid());
+            // the secret reaches the executors in their environment, never on a command line
+            for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+                assertFalse(p.info().commandLine().orElse("").contains(secret), "the secret on the command line of "
+                        + p.pid());
+            }
             String out = finish(submit, log, 900, "deploy/submit");
             assertTrue(out.contains("Lost executor"), "the driver saw the executor die:\n" + out);
             assertTrue(out.contains("spark: spark://127.0.0.1"), "ran on the standalone master:\n" + out);
@@ -114,6 +142,18 @@ class StandaloneClusterIT {
                 for (Path dir : executors) {
                     String stderr = Files.readString(dir.resolve("stderr"));
                     assertTrue(stderr.contains(expected), dir + ": no '" + expected + "' in its log");
+                    assertTrue(stderr.contains("-Dspark.authenticate=true") && stderr.contains("-Dspark.network.crypto.enabled=true"),
+                            dir + ": the executor was not launched authenticated and encrypted");
+                }
+            }
+            // nor is it in any log or file the run wrote, the driver's log included (the application
+            // jar copies the executors fetched are left out)
+            for (Path logs : List.of(home.resolve("logs"), home.resolve("work"), log.toPath(), dir.resolve("cluster-kd"))) {
+                try (Stream<Path> files = Files.walk(logs)) {
+                    for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".jar")).toList()) {
+                        assertFalse(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)
+                                .contains(secret), f + " holds the secret");
+                    }
                 }
             }
         } finally {
