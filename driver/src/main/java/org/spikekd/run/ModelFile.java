@@ -26,11 +26,27 @@ import org.spikekd.layer.MovedLayerClasses;
  * A trained model: DL4J's model zip (configuration, parameters, updater state) with the job
  * configuration that trained it added as one more entry, so that evaluation and distillation know
  * the data and settings it was made with.
+ *
+ * <p>A model file may come from elsewhere, so nothing in it is read with Java deserialization of
+ * whatever classes it names: DL4J's loader would deserialize a {@code preprocessor.bin} entry with
+ * an ObjectInputStream, so a zip with any entry beyond those SpikeKD writes is refused before DL4J
+ * opens it; the job configuration (a Java-serialized String, as DL4J's addObjectToFile writes it)
+ * is read through a filter that admits no class at all. The parameters and updater state are
+ * ND4J's own binary arrays, and the configuration JSON names only subtypes of DL4J's layer,
+ * vertex, activation, loss and updater types (Jackson checks each against the declared type).
  */
 public final class ModelFile {
     private static final String CONFIG_ENTRY = "spikekd-job.conf";
     /** The zip entry where DL4J keeps the network's configuration JSON. */
     private static final String DL4J_CONFIGURATION = "configuration.json";
+    /** Every entry a SpikeKD model zip holds (DL4J's parameters, updater state, no-parameters marker). */
+    private static final java.util.Set<String> ENTRIES = java.util.Set.of(DL4J_CONFIGURATION, "coefficients.bin",
+            "updaterState.bin", "noParams.marker", objectEntry(CONFIG_ENTRY));
+
+    /** Where DL4J's addObjectToFile puts an object named {@code key}. */
+    private static String objectEntry(String key) {
+        return "objects/" + key;
+    }
 
     public final ComputationGraph network;
     public final JobConfig config;
@@ -67,23 +83,58 @@ public final class ModelFile {
     public static ModelFile load(String uri) throws IOException {
         File local = localCopy(uri);
         try {
+            checkEntries(local, uri);
             ComputationGraph net;
             try {
                 net = restore(local);
             } catch (Exception e) {
                 throw new IOException(uri + ": not a readable SpikeKD model file (" + e.getMessage() + ")", e);
             }
-            String rendered;
-            try {
-                rendered = ModelSerializer.getObjectFromFile(local, CONFIG_ENTRY);
-            } catch (Exception e) {
-                throw new IOException(uri + ": a DL4J model without SpikeKD's job configuration; "
-                        + "was it written by `spikekd train`?", e);
-            }
+            String rendered = jobConfiguration(local, uri);
             return new ModelFile(net, JobConfig.parse(rendered, uri));
         } finally {
             if (!local.getPath().equals(new File(stripFileScheme(uri)).getPath())) {
                 Files.deleteIfExists(local.toPath());
+            }
+        }
+    }
+
+    /** Refuses a zip with an entry SpikeKD does not write (DL4J would deserialize some such entries). */
+    private static void checkEntries(File zip, String uri) throws IOException {
+        try (ZipFile z = new ZipFile(zip)) {
+            for (ZipEntry entry : java.util.Collections.list(z.entries())) {
+                if (!ENTRIES.contains(entry.getName())) {
+                    throw new IOException(uri + ": unexpected entry '" + entry.getName() + "' in the model zip (a SpikeKD "
+                            + "model holds only " + new java.util.TreeSet<>(ENTRIES) + "); not read, since DL4J would "
+                            + "deserialize such entries as Java objects");
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(uri + ": not a readable SpikeKD model file (not a zip: " + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The job configuration entry: one String, read by a stream that resolves no class. */
+    private static String jobConfiguration(File zip, String uri) throws IOException {
+        try (ZipFile z = new ZipFile(zip)) {
+            ZipEntry entry = z.getEntry(objectEntry(CONFIG_ENTRY));
+            if (entry == null) {
+                throw new IOException(uri + ": a DL4J model without SpikeKD's job configuration; "
+                        + "was it written by `spikekd train`?");
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(z.getInputStream(entry))) {
+                // a String is written without a class descriptor: any class named here is refused
+                in.setObjectInputFilter(info -> info.serialClass() == null && info.depth() <= 1
+                        ? java.io.ObjectInputFilter.Status.UNDECIDED : java.io.ObjectInputFilter.Status.REJECTED);
+                Object value = in.readObject();
+                if (!(value instanceof String text)) {
+                    throw new IOException(uri + ": its " + CONFIG_ENTRY + " entry is not the job configuration "
+                            + "SpikeKD writes (not a string)");
+                }
+                return text;
+            } catch (ClassNotFoundException | java.io.ObjectStreamException e) {
+                throw new IOException(uri + ": its " + CONFIG_ENTRY + " entry is not the job configuration SpikeKD "
+                        + "writes (" + e.getMessage() + "); not read", e);
             }
         }
     }
