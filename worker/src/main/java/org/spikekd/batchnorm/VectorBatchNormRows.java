@@ -4,11 +4,13 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.spikekd.simd.Lanes;
 
 /**
  * {@link BatchNormRows} in SIMD through the JDK's Vector API. The sums widen each float vector into
- * two double vectors and accumulate those (what the plain loops do one element at a time); the
- * remainder of a row that fills no whole vector runs as the plain loops.
+ * two double vectors and accumulate those (what the plain loops do one element at a time), whose
+ * lanes are then added in lane order (Lanes.sumInOrder: reduceLanes's order may change once the JIT
+ * compiles it); the remainder of a row that fills no whole vector runs as the plain loops.
  */
 final class VectorBatchNormRows implements BatchNormRows {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -27,8 +29,8 @@ final class VectorBatchNormRows implements BatchNormRows {
             sum = sum.add(low).add(high);
             sumSquares = low.fma(low, sumSquares).add(high.mul(high));
         }
-        sums[0] += sum.reduceLanes(VectorOperators.ADD);
-        sums[1] += sumSquares.reduceLanes(VectorOperators.ADD);
+        sums[0] += Lanes.sumInOrder(sum);
+        sums[1] += Lanes.sumInOrder(sumSquares);
         ScalarBatchNormRows.addMoments(x, bound, length, sums);
     }
 
@@ -46,8 +48,8 @@ final class VectorBatchNormRows implements BatchNormRows {
             sumDyCentered = sumDyCentered.add((DoubleVector) p.convertShape(VectorOperators.F2D, DOUBLES, 0))
                     .add((DoubleVector) p.convertShape(VectorOperators.F2D, DOUBLES, 1));
         }
-        sums[0] += sumDy.reduceLanes(VectorOperators.ADD);
-        sums[1] += sumDyCentered.reduceLanes(VectorOperators.ADD);
+        sums[0] += Lanes.sumInOrder(sumDy);
+        sums[1] += Lanes.sumInOrder(sumDyCentered);
         ScalarBatchNormRows.addGradientSums(dy, x, bound, length, center, sums);
     }
 

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.spikekd.simd.Lanes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.spikekd.cpu.ThreadBudget;
 import org.spikekd.surrogate.SurrogateKernel;
@@ -226,7 +227,7 @@ final class FusedNeuronLoopKernel {
                         .add(FloatVector.fromArray(SPECIES, current, i).mul(dGain)).add(dDrive);
                 sum = sum.add(FloatVector.fromArray(SPECIES, dh, i).mul(dhdk));
             }
-            double total = sum.reduceLanes(VectorOperators.ADD);
+            double total = Lanes.sumInOrder(sum); // not reduceLanes: its order may change once compiled
             for (; i < length; i++) {
                 total += dh[i] * (before[i] * dDecay + current[i] * dGain + dDrive);
             }

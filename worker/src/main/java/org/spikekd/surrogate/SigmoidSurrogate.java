@@ -1,10 +1,10 @@
 package org.spikekd.surrogate;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.spikekd.simd.Lanes;
 
 /** sigmoid(alpha x); derivative alpha sg (1 - sg). SpikingJelly's and the reference's default. */
 public final class SigmoidSurrogate implements SurrogateFunction {
@@ -48,8 +48,9 @@ public final class SigmoidSurrogate implements SurrogateFunction {
         public void derivative(float[] x, float shift, float[] into, int n) {
             for (int i = 0; i < n; i += SPECIES.length()) {
                 FloatVector z = FloatVector.fromArray(SPECIES, x, i).sub(shift);
+                // Lanes.exp, not lanewise(EXP), whose last bits depend on whether this is compiled yet
                 FloatVector sg = FloatVector.broadcast(SPECIES, 1f)
-                        .div(z.mul(alpha).neg().lanewise(VectorOperators.EXP).add(1f));
+                        .div(Lanes.exp(z.mul(alpha).neg()).add(1f));
                 sg.mul(sg.neg().add(1f)).mul(alpha).intoArray(into, i);
             }
         }
