@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         subcommands = {org.spikekd.bench.ThroughputBenchmark.class, org.spikekd.bench.AccuracyBenchmark.class,
                 org.spikekd.bench.ScalingBenchmark.class, org.spikekd.bench.IngestBenchmark.class,
                 org.spikekd.bench.RobustnessBenchmark.class, org.spikekd.bench.ConversionBenchmark.class,
-                org.spikekd.bench.KernelsBenchmark.class})
+                org.spikekd.bench.KernelsBenchmark.class, org.spikekd.bench.ChaosBenchmark.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
