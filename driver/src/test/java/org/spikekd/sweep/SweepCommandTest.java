@@ -234,14 +234,8 @@ class SweepCommandTest {
                 + "scheduler.type = none\n"
                 + "parallelism.trials-at-once = 2\n");
         String url = SweepSpec.load(spec.toFile()).store;
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g"));
-        command.addAll(List.of(System.getProperty("spikekd.jvm.opens").split(" ")));
-        command.addAll(List.of(System.getProperty("spikekd.jvm.nd4j").split(" ")));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpikeKd.class.getName(),
-                "sweep", "--spec", spec.toString()));
         Path firstLog = dir.resolve(name + "-killed.log");
-        Process sweep = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(firstLog.toFile()).start();
+        Process sweep = launch(spec, firstLog);
         List<Trial> before;
         List<TrialStore.Report> reportedBefore;
         Map<Integer, String> finishedMetrics = new HashMap<>();
@@ -334,6 +328,91 @@ class SweepCommandTest {
                 assertTrue(resumed.err().contains("trial " + t.id() + " continues after epoch " + done), resumed.err());
             }
         }
+    }
+
+    /** {@code sweep --spec} in a JVM of its own (to be killed), its output in {@code log}. */
+    private static Process launch(Path spec, Path log) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g"));
+        command.addAll(List.of(System.getProperty("spikekd.jvm.opens").split(" ")));
+        command.addAll(List.of(System.getProperty("spikekd.jvm.nd4j").split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpikeKd.class.getName(),
+                "sweep", "--spec", spec.toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    @Test
+    void aSweepKilledAgainAndAgainAndRelaunchedLosesNoTrialAndTrainsNoEpochTwice() throws Exception {
+        String name = "chaos";
+        Path spec = spec(name, base(4)
+                + "space { \"train.learning-rate\" { grid = [0.01, 0.03, 0.1, 0.3] } }\n"
+                + "scheduler.type = none\nparallelism.trials-at-once = 2\n");
+        String url = SweepSpec.load(spec.toFile()).store;
+        // as cron would: launch again whenever the last launch is gone, until one finishes; kill
+        // the first five launches at moments drawn from a seed, once they have recorded something new
+        java.util.Random random = new java.util.Random(25);
+        Set<String> recordedBefore = new HashSet<>();
+        int kills = 0;
+        int retrainedRecorded = 0;
+        for (int launch = 1; ; launch++) {
+            assertTrue(launch <= 12, "the sweep did not finish within 12 launches");
+            Path log = dir.resolve(name + "-launch-" + launch + ".log");
+            Set<String> recordedAtLaunch = reported(url, name);
+            Process sweep = launch(spec, log);
+            boolean killed = false;
+            if (kills < 5) {
+                long delay = random.nextInt(1000); // each killed launch records an epoch or a few
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                // wait for something new to be recorded (progress), then the drawn delay, then SIGKILL
+                while (sweep.isAlive() && reported(url, name).size() == recordedAtLaunch.size()
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                if (!sweep.waitFor(delay, TimeUnit.MILLISECONDS)) {
+                    sweep.destroyForcibly();
+                    killed = true;
+                    kills++;
+                }
+            }
+            assertTrue(sweep.waitFor(10, TimeUnit.MINUTES), "launch " + launch + " did not end:\n" + Files.readString(log));
+            // an epoch recorded before this launch began and trained again by it would be an epoch repeated
+            Matcher trained = Pattern.compile("trial (\\d+): epoch (\\d+)/4: train loss").matcher(Files.readString(log));
+            while (trained.find()) {
+                if (recordedAtLaunch.contains(trained.group(1) + ":" + trained.group(2))) {
+                    retrainedRecorded++;
+                }
+            }
+            recordedBefore.addAll(recordedAtLaunch);
+            if (!killed) {
+                assertEquals(0, sweep.exitValue(), Files.readString(log));
+                break;
+            }
+        }
+        assertEquals(5, kills, "five launches killed");
+        assertEquals(0, retrainedRecorded, "epochs recorded and then trained again");
+        try (TrialStore store = TrialStore.open(url)) {
+            List<Trial> trials = store.trials(name);
+            List<TrialStore.Report> reports = store.reports(name);
+            assertEquals(4, trials.size());
+            for (Trial t : trials) {
+                assertEquals(State.COMPLETED, t.state(), "trial " + t.id() + " lost: " + t.error());
+                assertEquals(List.of(1, 2, 3, 4), reports.stream().filter(r -> r.trial() == t.id())
+                        .map(TrialStore.Report::epoch).toList(), "trial " + t.id() + ": each epoch recorded once");
+                assertEquals(List.of(1, 2, 3, 4), metricsOf(Path.of(t.runDirectory())).stream()
+                        .map(l -> l.get("epoch").asInt()).toList(), "trial " + t.id() + "'s metrics.jsonl");
+            }
+        }
+    }
+
+    /** The trial:epoch pairs the store holds reports of (empty before the store exists). */
+    private static Set<String> reported(String url, String sweep) {
+        Set<String> out = new HashSet<>();
+        try (TrialStore s = TrialStore.open(url)) {
+            s.reports(sweep).forEach(r -> out.add(r.trial() + ":" + r.epoch()));
+        } catch (java.sql.SQLException notYet) {
+            // no store yet (the first launch is creating it)
+        }
+        return out;
     }
 
     /** Records the scheduler pool of every Spark job, and the scheduling mode (registered by spark.extraListeners). */
