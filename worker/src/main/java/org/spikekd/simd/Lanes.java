@@ -1,8 +1,8 @@
 package org.spikekd.simd;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -19,21 +19,10 @@ import jdk.incubator.vector.VectorOperators;
 public final class Lanes {
     private Lanes() {}
 
-    /** The sum of the lanes in lane order, 0 first. */
-    public static double sumInOrder(DoubleVector v) {
-        double[] lanes = v.toArray();
+    /** The sum of the lanes in lane order, 0 first, in double (float lanes widened exactly). */
+    public static double sumInOrder(Vector<?> v) {
         double sum = 0;
-        for (double lane : lanes) {
-            sum += lane;
-        }
-        return sum;
-    }
-
-    /** The sum of the lanes in lane order, 0 first, in double. */
-    public static double sumInOrder(FloatVector v) {
-        float[] lanes = v.toArray();
-        double sum = 0;
-        for (float lane : lanes) {
+        for (double lane : v.toDoubleArray()) {
             sum += lane;
         }
         return sum;
