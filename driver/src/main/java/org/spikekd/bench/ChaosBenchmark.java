@@ -16,6 +16,7 @@ import org.spikekd.bench.chaos.DeployScript;
 import org.spikekd.bench.chaos.FaultInjector;
 import org.spikekd.bench.chaos.FaultSchedule;
 import org.spikekd.bench.chaos.LocalHdfsDaemons;
+import org.spikekd.bench.chaos.NetworkFaults;
 import org.spikekd.bench.chaos.RunComparison;
 import org.spikekd.bench.chaos.SparkApplicationWatch;
 import org.spikekd.config.JobConfig;
@@ -47,8 +48,12 @@ public final class ChaosBenchmark implements Callable<Integer> {
     @Option(names = "--executor-kills", defaultValue = "6") int executorKills;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule (and of training).") long seed;
     @Option(names = "--faults", split = ",", defaultValue = "executor,driver,datanode",
-            description = "The kinds of fault to strike with: executor, driver, datanode (none: two uninterrupted runs).")
+            description = "The kinds of fault to strike with: executor, driver, datanode, network (root: the workers on "
+                    + "shaped links, one cut off, then another slowed); none: two uninterrupted runs.")
     List<String> faults;
+    @Option(names = "--link", paramLabel = "RATE", defaultValue = "1gbit",
+            description = "With network faults: the rate of the workers' links (deploy/cluster --link).")
+    String link;
     @Option(names = "--no-hdfs", description = "Keep the run directories on the local disk (no DataNode to kill).")
     boolean noHdfs;
     @Option(names = "--java-options", defaultValue = "", paramLabel = "FLAGS",
@@ -60,6 +65,8 @@ public final class ChaosBenchmark implements Callable<Integer> {
 
     /** What makes a distributed run repeat bit for bit from one process to the next (see README). */
     static final String REPEATABLE_JVM_FLAG = "-Dspikekd.convolution=sparse";
+    /** The host's address on deploy/cluster's bridge (--link). */
+    private static final String LINK_HOST = "10.77.0.1";
     private final Path home = Path.of(System.getProperty("spikekd.home", "."));
 
     @Override
@@ -74,9 +81,15 @@ public final class ChaosBenchmark implements Callable<Integer> {
         }
 
         for (String kind : faults) {
-            if (!List.of("executor", "driver", "datanode", "none").contains(kind)) {
-                throw new IllegalArgumentException("--faults: '" + kind + "' is not executor, driver, datanode or none");
+            if (!List.of("executor", "driver", "datanode", "network", "none").contains(kind)) {
+                throw new IllegalArgumentException("--faults: '" + kind + "' is not executor, driver, datanode, network "
+                        + "or none");
             }
+        }
+        boolean shapedLinks = faults.contains("network");
+        if (shapedLinks && !"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalArgumentException("--faults network needs root (network namespaces and tc, as deploy/cluster "
+                    + "--link does); leave network out");
         }
         // small networks: the benchmark is about faults, and every round is a moment to strike in
         List<String> common = List.of("data.train-limit=" + trainLimit, "data.test-limit=" + testLimit,
@@ -97,7 +110,8 @@ public final class ChaosBenchmark implements Callable<Integer> {
                 faults.contains("executor") ? executorKills : 0);
         FaultSchedule schedule = new FaultSchedule(drawn.executorKills(),
                 faults.contains("driver") ? drawn.driverKillRound() : Integer.MAX_VALUE,
-                faults.contains("datanode") && !noHdfs ? drawn.datanodeKillEpoch() : Integer.MAX_VALUE, drawn.roundsPerEpoch());
+                faults.contains("datanode") && !noHdfs ? drawn.datanodeKillEpoch() : Integer.MAX_VALUE,
+                shapedLinks ? drawn.networkCutRound() : Integer.MAX_VALUE, drawn.roundsPerEpoch());
         figures.put("job", job);
         figures.put("schedule", schedule.describe());
 
@@ -113,8 +127,11 @@ public final class ChaosBenchmark implements Callable<Integer> {
                 runs = hdfs.uri + "/chaos-" + stamp;
                 System.err.println("[bench] HDFS " + hdfs.uri + ": 3 DataNodes, replication 2");
             }
-            String master = cluster.run("start", "--workers", "2", "--cores", "1", "--memory", "4g").strip().lines()
-                    .reduce((a, b) -> b).orElseThrow();
+            List<String> start = new ArrayList<>(List.of("start", "--workers", "2", "--cores", "1", "--memory", "4g"));
+            if (shapedLinks) {
+                start.addAll(List.of("--link", link));
+            }
+            String master = cluster.run(start.toArray(String[]::new)).strip().lines().reduce((a, b) -> b).orElseThrow();
             List<String> runJob = new ArrayList<>(job);
             runJob.add(JobConfig.setting("run.dir", runs));
 
@@ -132,7 +149,7 @@ public final class ChaosBenchmark implements Callable<Integer> {
             t0 = System.nanoTime();
             Process first = submit(clusterEnv, master, uiPort, "chaos", trainArgs(runJob, "chaos"));
             FaultInjector injector = new FaultInjector(schedule, new SparkApplicationWatch("127.0.0.1", uiPort), hdfs,
-                    new org.apache.hadoop.fs.Path(runDirectory), System.err);
+                    shapedLinks ? new NetworkFaults(link) : null, new org.apache.hadoop.fs.Path(runDirectory), System.err);
             injector.drive(first, () -> submit(clusterEnv, master, uiPort, "chaos-resumed",
                     List.of("train", "--resume", runDirectory)));
             double chaosSeconds = (System.nanoTime() - t0) / 1e9;
@@ -172,8 +189,15 @@ public final class ChaosBenchmark implements Callable<Integer> {
     /** deploy/submit of a SpikeKD command to the cluster; the driver is the returned process (submit execs it). */
     private Process submit(Map<String, String> env, String master, int uiPort, String log, List<String> command)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(home.resolve("deploy/submit").toString(), "--master", master,
-                "--conf", "spark.ui.port=" + uiPort,
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("deploy/submit").toString(), "--master", master));
+        if (faults.contains("network")) {
+            // the executors reach the driver across deploy/cluster's bridge; a cut-off executor is
+            // given up after 20 s without a heartbeat (Spark's default: 120 s)
+            cmd.addAll(List.of("--conf", "spark.driver.host=" + LINK_HOST, "--conf", "spark.driver.bindAddress=" + LINK_HOST,
+                    "--conf", "spark.network.timeout=20s", "--conf", "spark.network.timeoutInterval=5s",
+                    "--conf", "spark.executor.heartbeatInterval=2s"));
+        }
+        cmd.addAll(List.of("--conf", "spark.ui.port=" + uiPort,
                 "--conf", "spark.executor.extraJavaOptions=" + executorFlags() + " " + REPEATABLE_JVM_FLAG + " " + javaOptions,
                 "--"));
         cmd.addAll(command);

@@ -22,12 +22,13 @@ import org.spikekd.bench.chaos.SparkApplicationWatch.Task;
 /**
  * Strikes a running training as its {@link FaultSchedule} says, watching the driver's Spark
  * application to know which round runs: SIGKILLs executors (while a round trains, or while it is
- * averaged), SIGKILLs the driver once and starts {@code train --resume} in its place, and kills a
- * DataNode while the run's checkpoint is being written to HDFS. Returns when the (last) driver
- * ends; every fault struck is in {@link #kills}.
+ * averaged), SIGKILLs the driver once and starts {@code train --resume} in its place, kills a
+ * DataNode while the run's checkpoint is being written to HDFS, and cuts a worker off the network
+ * (then slows another's link). Returns when the (last) driver ends; every fault struck is in
+ * {@link #kills}.
  */
 public final class FaultInjector {
-    /** A fault struck: its kind (executor, driver, datanode), where in the run, and what it hit. */
+    /** A fault struck: its kind (executor, driver, datanode, network), where in the run, and what it hit. */
     public record Kill(String kind, String phase, int epoch, int round, String detail, double atSeconds) {
         public Map<String, Object> describe() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -52,12 +53,23 @@ public final class FaultInjector {
     public int datanodeMisses;
     private final long start = System.nanoTime();
 
-    /** {@code hdfs} null: no DataNode to kill (the run directory is not on HDFS). */
-    public FaultInjector(FaultSchedule schedule, SparkApplicationWatch watch, LocalHdfsDaemons hdfs, Path runDirectory,
-                         PrintStream log) {
+    private final NetworkFaults network;
+    /** How long a cut-off worker stays cut off: longer than the driver's spark.network.timeout. */
+    public static final int CUT_SECONDS = 35;
+    /** How long, after the cut, the other worker's link runs slowed, and at what rate. */
+    public static final int SLOW_SECONDS = 25;
+    public static final String SLOW_RATE = "4mbit";
+
+    /**
+     * {@code hdfs} null: no DataNode to kill (the run directory is not on HDFS); {@code network}
+     * null: no link to cut (the cluster is not on shaped links).
+     */
+    public FaultInjector(FaultSchedule schedule, SparkApplicationWatch watch, LocalHdfsDaemons hdfs,
+                         NetworkFaults network, Path runDirectory, PrintStream log) {
         this.schedule = schedule;
         this.watch = watch;
         this.hdfs = hdfs;
+        this.network = network;
         this.runDirectory = runDirectory;
         this.log = log;
     }
@@ -70,10 +82,15 @@ public final class FaultInjector {
         Process driver = firstDriver;
         Deque<ExecutorKill> pending = new ArrayDeque<>(schedule.executorKills());
         boolean driverKilled = false;
+        boolean networkCut = network == null;
+        Thread networkRepair = null;
         int datanodeEpoch = hdfs == null ? Integer.MAX_VALUE : schedule.datanodeKillEpoch();
         long moment = -1; // when the pending executor kill's moment was first seen (for its delay)
         while (true) {
             if (!driver.isAlive()) {
+                if (networkRepair != null) {
+                    networkRepair.join();
+                }
                 if (driver.exitValue() != 0) {
                     throw new IOException("the driver ended with exit code " + driver.exitValue() + " (see its log)");
                 }
@@ -94,6 +111,12 @@ public final class FaultInjector {
                     datanodeMisses++;
                     datanodeEpoch = round.epoch() + 1;
                 }
+                continue;
+            }
+            if (!networkCut && round.index() >= schedule.networkCutRound() && running
+                    && !round.tasks("RUNNING").isEmpty()) {
+                networkRepair = cutThenSlow(round);
+                networkCut = true;
                 continue;
             }
             if (!driverKilled && round.index() >= schedule.driverKillRound() && running) {
@@ -127,6 +150,32 @@ public final class FaultInjector {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /**
+     * Cuts worker 1 off (its executor, training this round, can no longer reach the driver or the
+     * master) for {@link #CUT_SECONDS}, then slows worker 2's link to {@link #SLOW_RATE} for
+     * {@link #SLOW_SECONDS}; the repairs run on a thread of their own while the injector watches on.
+     */
+    private Thread cutThenSlow(Round round) throws IOException {
+        network.cut(1);
+        strike("network", "training", round, "worker 1 cut off (its link down) for " + CUT_SECONDS + " s");
+        Thread repair = new Thread(() -> {
+            try {
+                Thread.sleep(CUT_SECONDS * 1000L);
+                network.reconnect(1);
+                log.printf("[chaos] worker 1 reconnected; worker 2's link slowed to %s for %d s%n", SLOW_RATE, SLOW_SECONDS);
+                network.slow(2, SLOW_RATE);
+                Thread.sleep(SLOW_SECONDS * 1000L);
+                network.restore(2);
+                log.println("[chaos] worker 2's link restored");
+            } catch (IOException | InterruptedException e) {
+                log.println("[chaos] repairing the network failed: " + e.getMessage());
+            }
+        }, "chaos-network-repair");
+        repair.setDaemon(true);
+        repair.start();
+        return repair;
     }
 
     /** The moment a kill of {@code phase} may strike now, described; null if this is not one. */

@@ -10,12 +10,13 @@ import java.util.Random;
 /**
  * When a chaos run's faults strike, drawn from a seed: executor kills in chosen averaging rounds
  * (half while the round's tasks train, half while it is being averaged: one partition's result
- * delivered, or between rounds), one driver kill mid-epoch once a checkpoint exists, and the epoch
- * after which a DataNode is killed while the checkpoint is written. Rounds are counted through the
+ * delivered, or between rounds), one driver kill mid-epoch once a checkpoint exists, the epoch
+ * after which a DataNode is killed while the checkpoint is written, and the round in which a worker
+ * is cut off from the driver (a cluster on shaped links only). Rounds are counted through the
  * whole run from 1 (see {@link SparkApplicationWatch.Round#index}).
  */
 public record FaultSchedule(List<ExecutorKill> executorKills, int driverKillRound, int datanodeKillEpoch,
-                            int roundsPerEpoch) {
+                            int networkCutRound, int roundsPerEpoch) {
 
     public enum Phase { TRAINING, AVERAGING }
 
@@ -59,7 +60,10 @@ public record FaultSchedule(List<ExecutorKill> executorKills, int driverKillRoun
             kills.add(new ExecutorKill(rounds.get(i), phases.get(i), random.nextInt(400)));
         }
         int datanodeEpoch = 1 + random.nextInt(epochs - 1);
-        return new FaultSchedule(List.copyOf(kills), driverRound, datanodeEpoch, roundsPerEpoch);
+        // a worker cut off (then its neighbour's link slowed) in a round of the first epochs, apart
+        // from the driver kill: the cut lasts longer than Spark's network timeout
+        int networkCut = 2 + random.nextInt(Math.max(1, driverRound - 4));
+        return new FaultSchedule(List.copyOf(kills), driverRound, datanodeEpoch, networkCut, roundsPerEpoch);
     }
 
     /** The schedule as the benchmark's JSON reports it. */
@@ -70,6 +74,7 @@ public record FaultSchedule(List<ExecutorKill> executorKills, int driverKillRoun
                 k.phase().name().toLowerCase(), "delay_ms", k.delayMillis())).toList());
         m.put("driver_kill_round", driverKillRound);
         m.put("datanode_kill_after_epoch", datanodeKillEpoch);
+        m.put("network_cut_round", networkCutRound);
         return m;
     }
 }
