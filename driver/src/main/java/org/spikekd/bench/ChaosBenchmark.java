@@ -1,6 +1,5 @@
 package org.spikekd.bench;
 
-import java.io.FileReader;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -9,16 +8,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.spikekd.bench.chaos.DeployScript;
 import org.spikekd.bench.chaos.FaultInjector;
 import org.spikekd.bench.chaos.FaultSchedule;
 import org.spikekd.bench.chaos.LocalHdfsDaemons;
 import org.spikekd.bench.chaos.NetworkFaults;
 import org.spikekd.bench.chaos.RunComparison;
 import org.spikekd.bench.chaos.SparkApplicationWatch;
+import org.spikekd.bench.deploy.DeployScript;
+import org.spikekd.bench.deploy.SparkDefaults;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.run.TrainingRun;
@@ -211,11 +210,7 @@ public final class ChaosBenchmark implements Callable<Integer> {
 
     /** The executors' JVM flags of conf/spark-defaults.conf, to which the repeatable-path flag is added. */
     private String executorFlags() throws IOException {
-        Properties defaults = new Properties();
-        try (FileReader in = new FileReader(home.resolve("conf/spark-defaults.conf").toFile())) {
-            defaults.load(in);
-        }
-        return defaults.getProperty("spark.executor.extraJavaOptions", "").trim();
+        return SparkDefaults.load(home).getProperty("spark.executor.extraJavaOptions", "").trim();
     }
 
     private static int freePort() throws IOException {

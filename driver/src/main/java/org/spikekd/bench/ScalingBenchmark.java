@@ -1,7 +1,6 @@
 package org.spikekd.bench;
 
 import java.io.File;
-import java.io.FileReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +8,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.spikekd.averaging.AveragingSettings;
 import org.spikekd.averaging.OuterOptimizer;
+import org.spikekd.bench.deploy.DeployScript;
+import org.spikekd.bench.deploy.SparkDefaults;
 import org.spikekd.config.JobConfig;
 import org.spikekd.config.JobSettings;
 import org.spikekd.run.TrainingRun;
@@ -319,11 +318,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
     /** The application jar, the project's spark-defaults, and at most {@code executors} one-core executors. */
     private Map<String, String> clusterConf(int executors) throws IOException {
         Map<String, String> conf = new LinkedHashMap<>();
-        Properties defaults = new Properties();
-        try (FileReader in = new FileReader(home.resolve("conf/spark-defaults.conf").toFile())) {
-            defaults.load(in);
-        }
-        defaults.forEach((k, v) -> conf.put(k.toString(), v.toString().trim()));
+        SparkDefaults.load(home).forEach((k, v) -> conf.put(k.toString(), v.toString().trim()));
         File app = home.resolve("driver/target/spikekd-app.jar").toFile();
         if (!app.isFile()) {
             throw new IOException(app + " is missing: build it with mvn package -DskipTests");
@@ -363,17 +358,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
         script("stop");
     }
 
-    private String script(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(home.resolve("deploy/cluster").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putIfAbsent("SPIKEKD_CLUSTER_HOME", home.resolve("target/bench-cluster").toString());
-        Process p = pb.start();
-        String stdout = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IOException("deploy/cluster " + String.join(" ", args) + " failed");
-        }
-        return stdout;
+    private String script(String... args) throws IOException {
+        String clusterHome = System.getenv().getOrDefault("SPIKEKD_CLUSTER_HOME",
+                home.resolve("target/bench-cluster").toString());
+        return new DeployScript(home, "cluster", Map.of("SPIKEKD_CLUSTER_HOME", clusterHome)).run(args);
     }
 }

@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.spikekd.data.HadoopFiles;
 import org.spikekd.bench.chaos.FaultSchedule.ExecutorKill;
 import org.spikekd.bench.chaos.FaultSchedule.Phase;
 import org.spikekd.bench.chaos.SparkApplicationWatch.Round;
@@ -122,7 +123,7 @@ public final class FaultInjector {
             if (!driverKilled && round.index() >= schedule.driverKillRound() && running) {
                 driver.descendants().forEach(ProcessHandle::destroyForcibly);
                 ClusterProcesses.kill(driver.toHandle());
-                strike("driver", "training", round, "SIGKILL pid " + driver.pid() + ", then train --resume");
+                strike("driver", "training", round.epoch(), round.index(), "SIGKILL pid " + driver.pid() + ", then train --resume");
                 driverKilled = true;
                 Thread.sleep(2000); // the master notices the driver gone and ends its executors
                 watch.reset();
@@ -142,7 +143,7 @@ public final class FaultInjector {
                             watch.applicationId().orElseThrow(), id));
                     if (process.isPresent()) {
                         ClusterProcesses.kill(process.get());
-                        strike("executor", phase, round, "executor " + victim.get() + ", SIGKILL pid " + process.get().pid());
+                        strike("executor", phase, round.epoch(), round.index(), "executor " + victim.get() + ", SIGKILL pid " + process.get().pid());
                         pending.pop();
                         moment = -1;
                     }
@@ -159,7 +160,7 @@ public final class FaultInjector {
      */
     private Thread cutThenSlow(Round round) throws IOException {
         network.cut(1);
-        strike("network", "training", round, "worker 1 cut off (its link down) for " + CUT_SECONDS + " s");
+        strike("network", "training", round.epoch(), round.index(), "worker 1 cut off (its link down) for " + CUT_SECONDS + " s");
         Thread repair = new Thread(() -> {
             try {
                 Thread.sleep(CUT_SECONDS * 1000L);
@@ -196,11 +197,12 @@ public final class FaultInjector {
         return tasks.stream().map(Task::executorId).findFirst();
     }
 
-    private void strike(String kind, String phase, Round round, String detail) {
-        Kill k = new Kill(kind, phase, round.epoch(), round.index(), detail, (System.nanoTime() - start) / 1e9);
+    /** Records a fault struck in epoch {@code epoch}, round {@code round} (counted through the run). */
+    private void strike(String kind, String phase, int epoch, int round, String detail) {
+        Kill k = new Kill(kind, phase, epoch, round, detail, (System.nanoTime() - start) / 1e9);
         kills.add(k);
         log.printf("[chaos] %.1f s: killed the %s (%s) in epoch %d, round %d: %s%n", k.atSeconds(), kind, phase,
-                round.epoch(), round.index(), detail);
+                epoch, round, detail);
     }
 
     /**
@@ -210,7 +212,7 @@ public final class FaultInjector {
      * the DataNodes stopped).
      */
     private boolean killDatanodeDuringCheckpoint(int epoch, Process driver) throws Exception {
-        FileSystem fs = runDirectory.getFileSystem(new org.apache.hadoop.conf.Configuration());
+        FileSystem fs = HadoopFiles.fileSystem(runDirectory);
         Path metrics = new Path(runDirectory, "metrics.jsonl");
         FileStatus before = fs.exists(metrics) ? fs.getFileStatus(metrics) : null;
         long deadline = System.nanoTime() + 300_000_000_000L;
@@ -245,8 +247,8 @@ public final class FaultInjector {
                             if (pid != null) {
                                 ClusterProcesses.signal(pid, "KILL");
                                 datanodes.remove(address);
-                                Round at = new Round(epoch, schedule.roundsPerEpoch(), schedule.roundsPerEpoch(), "", List.of());
-                                strike("datanode", "checkpoint write", at, "DataNode " + address + " (pid " + pid
+                                strike("datanode", "checkpoint write", epoch, epoch * schedule.roundsPerEpoch(),
+                                        "DataNode " + address + " (pid " + pid
                                         + ") in the pipeline of " + name);
                                 return true;
                             }

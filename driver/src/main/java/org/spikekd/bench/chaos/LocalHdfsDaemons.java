@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.spikekd.bench.deploy.DeployScript;
 
 /**
  * The HDFS {@code deploy/hdfs} starts (a NameNode and DataNodes, each its own process): its URI,

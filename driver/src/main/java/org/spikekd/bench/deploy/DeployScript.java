@@ -1,4 +1,4 @@
-package org.spikekd.bench.chaos;
+package org.spikekd.bench.deploy;
 
 import java.io.IOException;
 import java.nio.file.Path;
