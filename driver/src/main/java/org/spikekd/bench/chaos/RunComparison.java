@@ -22,7 +22,7 @@ import org.spikekd.train.ModelState;
  * what temporary files faults left behind.
  */
 public record RunComparison(List<Integer> epochsRecorded, int epochsLost, int epochsRepeated, double maxAbsParamDiff,
-                            double maxAbsUpdaterStateDiff, double maxAbsMetricDiff, Map<Integer, Double> metricDiffByEpoch,
+                            double maxAbsUpdaterStateDiff, Map<Integer, Double> metricDiffByEpoch,
                             List<String> missing,
                             List<String> temporaries, double referenceAccuracy, double accuracy) {
 
@@ -46,7 +46,6 @@ public record RunComparison(List<Integer> epochsRecorded, int epochsLost, int ep
         for (int e = 1; e <= epochs; e++) {
             lost += distinct.contains(e) ? 0 : 1;
         }
-        double metricDiff = 0;
         Map<Integer, Double> byEpoch = new java.util.TreeMap<>();
         for (Map<String, Object> m : metrics) {
             int epoch = ((Number) m.get("epoch")).intValue();
@@ -54,7 +53,6 @@ public record RunComparison(List<Integer> epochsRecorded, int epochsLost, int ep
                     .findFirst().orElse(null);
             for (String key : COMPARED) {
                 if (same != null && m.get(key) instanceof Number a && same.get(key) instanceof Number b) {
-                    metricDiff = Math.max(metricDiff, Math.abs(a.doubleValue() - b.doubleValue()));
                     byEpoch.merge(epoch, Math.abs(a.doubleValue() - b.doubleValue()), Math::max);
                 }
             }
@@ -88,7 +86,7 @@ public record RunComparison(List<Integer> epochsRecorded, int epochsLost, int ep
         ModelState a = ModelState.of(ModelFile.load(reference + "/model.zip").network);
         ModelState b = ModelState.of(ModelFile.load(struck + "/model.zip").network);
         return new RunComparison(recorded, lost, recorded.size() - distinct.size(), maxAbsDiff(a.parameters, b.parameters),
-                maxAbsDiff(a.updaterState, b.updaterState), metricDiff, byEpoch, missing, temporaries, accuracy(reference),
+                maxAbsDiff(a.updaterState, b.updaterState), byEpoch, missing, temporaries, accuracy(reference),
                 accuracy(struck));
     }
 
@@ -118,7 +116,7 @@ public record RunComparison(List<Integer> epochsRecorded, int epochsLost, int ep
         m.put("epochs_repeated", epochsRepeated);
         m.put("max_abs_param_diff", maxAbsParamDiff);
         m.put("max_abs_updater_state_diff", maxAbsUpdaterStateDiff);
-        m.put("max_abs_metric_diff", maxAbsMetricDiff);
+        m.put("max_abs_metric_diff", metricDiffByEpoch.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
         m.put("metric_diff_by_epoch", metricDiffByEpoch);
         m.put("run_directory_whole", whole());
         m.put("missing", missing);
