@@ -34,6 +34,7 @@ public final class Lanes {
     private static final float LN2_LO = -2.12194440e-4f;
     /** 1.5 x 2^23: adding it rounds a float below 2^22 in magnitude to the nearest integer. */
     private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     /**
      * exp(x) in each lane, within a few ulp of Math.exp, by exact lane-wise operations only:
@@ -43,7 +44,8 @@ public final class Lanes {
      */
     public static FloatVector exp(FloatVector x) {
         FloatVector clamped = x.max(-87.3f).min(88f);
-        FloatVector k = clamped.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+        FloatVector rounded = clamped.mul(LOG2E).add(ROUNDER); // ROUNDER + k, k an integer in [-126, 127]
+        FloatVector k = rounded.sub(ROUNDER);
         FloatVector r = k.neg().fma(FloatVector.broadcast(x.species(), LN2_HI), clamped)
                 .add(k.mul(-LN2_LO));
         FloatVector p = r.mul(1f / 5040).add(1f / 720);
@@ -53,7 +55,10 @@ public final class Lanes {
         p = p.fma(r, FloatVector.broadcast(x.species(), 0.5f));
         p = p.fma(r, FloatVector.broadcast(x.species(), 1f));
         p = p.fma(r, FloatVector.broadcast(x.species(), 1f));
-        IntVector exponent = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^k: k + 127 moved into the exponent field. k is read from the bits of ROUNDER + k (whose
+        // last bit is worth 1), not by convert(F2I): the JIT compiles no intrinsic for that
+        // conversion here, and its fallback boxes every vector (six times slower in the sigmoid kernel).
+        IntVector exponent = rounded.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector scale = exponent.reinterpretAsFloats();
         FloatVector out = p.mul(scale);
         // below the clamp the true value is a tiny subnormal at most: call it 0, as a float sum would
